@@ -1,0 +1,1 @@
+"""The Qt-free core: everything the app does, usable headless from the CLI and from tests."""

@@ -1,0 +1,103 @@
+"""Per-service API tokens: the secret in the OS keychain, the metadata in the local store.
+
+The keychain is whatever ``keyring`` chooses, honouring its own configuration
+(``PYTHON_KEYRING_BACKEND``, ``keyringrc.cfg``), so headless machines and tests pick a backend
+the documented way. Without a usable keychain we refuse to store secrets rather than fall back
+to a plain-text file of our own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from genoflow_desktop.core.errors import SecretStoreUnavailable, UserError
+from genoflow_desktop.core.log import register_secret
+from genoflow_desktop.core.store.models import Credential, Service, utcnow
+
+KEYRING_SERVICE = "GenoFlow Desktop"
+
+NO_KEYCHAIN_HINT = (
+    "GenoFlow keeps tokens only in your system keychain (macOS Keychain, Windows Credential "
+    "Manager, or the Secret Service on Linux: GNOME Keyring or KWallet). On a machine without "
+    "one, install and unlock a Secret Service provider, or choose a keyring backend through "
+    "keyring's own configuration (PYTHON_KEYRING_BACKEND or keyringrc.cfg); see 'keyring "
+    "--help'."
+)
+
+
+def _keyring():  # type: ignore[no-untyped-def]
+    import keyring
+    from keyring.backends import fail
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        raise SecretStoreUnavailable("No system keychain is available to keep your token.", hint=NO_KEYCHAIN_HINT)
+    return keyring
+
+
+def _account(service: Service) -> str:
+    return f"token:{service.kind}:{service.name}"
+
+
+def _service(session: Session, name: str) -> Service:
+    service = session.scalar(select(Service).where(Service.name == name))
+    if service is None:
+        raise UserError(f"There is no service called '{name}'.", hint="See 'genoflow services' for the list.")
+    return service
+
+
+def set_token(
+    session: Session,
+    service_name: str,
+    token: str,
+    *,
+    label: str = "",
+    username: str | None = None,
+    expires_at: datetime | None = None,
+) -> Credential:
+    """Store ``token`` for the service in the keychain and record its metadata."""
+    token = token.strip()
+    if not token:
+        raise UserError("The token is empty.", hint="Paste the API token from the service's profile page.")
+    service = _service(session, service_name)
+    keyring = _keyring()
+    register_secret(token)
+    try:
+        keyring.set_password(KEYRING_SERVICE, _account(service), token)
+    except Exception as exc:  # keyring backends raise their own error types
+        raise SecretStoreUnavailable(f"The system keychain refused to store the token ({exc}).", hint=NO_KEYCHAIN_HINT) from exc
+    credential = session.scalar(select(Credential).where(Credential.service_id == service.id))
+    if credential is None:
+        credential = Credential(service_id=service.id)
+        session.add(credential)
+    credential.label = label
+    credential.username = username
+    credential.created_at = utcnow()
+    credential.verified_at = None
+    credential.expires_at = expires_at
+    session.flush()
+    return credential
+
+
+def get_token(session: Session, service_name: str) -> str | None:
+    """The token for the service, or None when none is stored."""
+    service = _service(session, service_name)
+    token = _keyring().get_password(KEYRING_SERVICE, _account(service))
+    if token is not None:
+        register_secret(token)
+    return token
+
+
+def delete_token(session: Session, service_name: str) -> None:
+    service = _service(session, service_name)
+    keyring = _keyring()
+    try:
+        keyring.delete_password(KEYRING_SERVICE, _account(service))
+    except keyring.errors.PasswordDeleteError:
+        pass  # already gone: the goal is reached
+    credential = session.scalar(select(Credential).where(Credential.service_id == service.id))
+    if credential is not None:
+        session.delete(credential)

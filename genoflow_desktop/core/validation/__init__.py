@@ -1,0 +1,1 @@
+"""Sniffing, validation, QC metrics and the imputation pre-flight (Qt-free)."""

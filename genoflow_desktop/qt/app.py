@@ -1,0 +1,219 @@
+"""The composition root: builds the QApplication, the qasync loop, the engines and the window,
+and wires them together. Nothing else creates long-lived objects; nothing is a singleton."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+import genoflow_desktop
+from genoflow_desktop.core import settings as core_settings
+from genoflow_desktop.core.errors import UserError
+from genoflow_desktop.core.log import FILE_ONLY, LOG_FILE_NAME
+from genoflow_desktop.core.messages import MessageBus
+from genoflow_desktop.core.paths import AppDirs
+from genoflow_desktop.core.store import Store, open_store
+from genoflow_desktop.qt.crash_handler import CrashHandler
+from genoflow_desktop.qt.icons import app_icon
+from genoflow_desktop.qt.main_window import MainWindow
+from genoflow_desktop.qt.single_instance import SingleInstance
+from genoflow_desktop.qt.style import apply_theme
+from genoflow_desktop.qt.views.base import View
+from genoflow_desktop.qt.views.dashboard import DashboardView
+from genoflow_desktop.qt.views.pipelines import PipelinesView
+from genoflow_desktop.qt.views.results import ResultsView
+from genoflow_desktop.qt.views.settings import SettingsView
+from genoflow_desktop.qt.views.upload import UploadView
+from genoflow_desktop.qt.window_state import WindowState
+from genoflow_desktop.qt.workers.executors import Executors
+from genoflow_desktop.qt.workers.store_access import StoreAccess
+from genoflow_desktop.qt.workers.task_runner import TaskRunner
+
+log = logging.getLogger(__name__)
+qt_log = logging.getLogger("qt")
+
+#: --smoke gives up (exit 1) if the window has not painted by then.
+SMOKE_TIMEOUT_MS = 30_000
+
+
+def process_start_time() -> float:
+    """When this process started (epoch seconds): start-up is measured from here, imports included."""
+    import psutil
+
+    return float(psutil.Process().create_time())
+
+
+class FirstPaintWatcher(QObject):
+    """Notices the main window's first paint event: the moment the user sees the app."""
+
+    def __init__(self, on_painted: Callable[[], None]) -> None:
+        super().__init__()
+        self._started = process_start_time()
+        self._on_painted = on_painted
+        self.elapsed: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.elapsed is None:
+            self.elapsed = time.time() - self._started
+            log.info("first paint %.0f ms after start", self.elapsed * 1000)
+            QTimer.singleShot(0, self._on_painted)
+        return False
+
+
+def create_application() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("GenoFlow")
+    app.setApplicationDisplayName("GenoFlow Desktop")
+    app.setOrganizationName("GenoFlow")
+    app.setApplicationVersion(genoflow_desktop.__version__)
+    app.setDesktopFileName("genoflow")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def build_views(
+    *, store: StoreAccess, runner: TaskRunner, settings: core_settings.Settings, settings_file: Path
+) -> dict[str, View]:
+    return {
+        "dashboard": DashboardView(store, runner),
+        "upload": UploadView(),
+        "pipelines": PipelinesView(),
+        "results": ResultsView(store, runner),
+        "settings": SettingsView(settings, settings_file),
+    }
+
+
+class GenoflowApp:
+    """Everything one running app owns, created in dependency order and closed in reverse."""
+
+    def __init__(self, app: QApplication, dirs: AppDirs, store: Store, settings: core_settings.Settings) -> None:
+        self.app = app
+        self.dirs = dirs
+        self.store = store
+        self.settings = settings
+        self.messages = MessageBus()
+        self.executors = Executors.create(settings.validation_workers)
+        self.runner = TaskRunner()
+        self.store_access = StoreAccess(store, self.executors.db)
+        self.views = build_views(
+            store=self.store_access, runner=self.runner, settings=settings, settings_file=dirs.settings_file
+        )
+        self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
+        self._wire()
+
+    def _wire(self) -> None:
+        upload = self.views["upload"]
+        assert isinstance(upload, UploadView)
+        dashboard = self.views["dashboard"]
+        assert isinstance(dashboard, DashboardView)
+        settings_view = self.views["settings"]
+        assert isinstance(settings_view, SettingsView)
+
+        def add_files(files: list[str]) -> None:
+            added = upload.add_files(files)
+            self.window.show_view("upload")
+            self.window.statusBar().showMessage(f"Added {len(added)} file(s)", 5000)
+
+        self.window.files_dropped.connect(add_files)
+        dashboard.navigate_requested.connect(self.window.show_view)
+        settings_view.settings_saved.connect(self._on_settings_saved)
+        self.messages.subscribe(lambda m: QTimer.singleShot(0, lambda: self.window.statusBar().showMessage(m.text, 8000)))
+
+    def _on_settings_saved(self, settings: core_settings.Settings) -> None:
+        if settings.theme != self.settings.theme:
+            apply_theme(self.app, settings.theme)
+        self.settings = settings
+
+    async def aclose(self) -> None:
+        """Stop background work, then the executors, then the store (the reverse of creation)."""
+        await self.runner.shutdown()
+        self.executors.shutdown()
+        self.store.close()
+
+
+def _fatal(message: str, hint: str) -> int:
+    """A start-up error the user must read before anything else can happen (a modal is right)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "GenoFlow cannot start", message)
+    box.setInformativeText(hint)
+    box.exec()
+    return 1
+
+
+def _route_qt_messages(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's own diagnostics go to the log file; the user's terminal is not the place for them."""
+    level = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+    }.get(mode, logging.ERROR)
+    qt_log.log(level, "%s", message, extra=FILE_ONLY)
+
+
+def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
+    qInstallMessageHandler(_route_qt_messages)
+    app = create_application()
+    instance = SingleInstance(dirs.data)
+    # --smoke must paint its own window even when the app is already open for this user.
+    if not smoke and instance.forward(files):
+        return 0
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    crash_handler = CrashHandler(dirs.logs / LOG_FILE_NAME)
+    crash_handler.install(loop)
+
+    settings, warnings = core_settings.load(dirs.settings_file)
+    apply_theme(app, settings.theme)
+    try:
+        store = open_store(dirs.database)
+    except UserError as error:
+        log.error("cannot open the store: %s", error)
+        crash_handler.uninstall()
+        return 1 if smoke else _fatal(error.message, error.hint)
+
+    genoflow = GenoflowApp(app, dirs, store, settings)
+    for warning in warnings:
+        genoflow.messages.warning(warning)
+    if not smoke:
+        instance.listen()
+        instance.activation_requested.connect(genoflow.window.activate)
+
+    exit_code = 0
+    watcher = None
+    if smoke:
+        exit_code = 1
+
+        def painted() -> None:
+            nonlocal exit_code
+            exit_code = 0
+            print(f"smoke ok: first paint after {watcher.elapsed * 1000:.0f} ms")  # type: ignore[union-attr]
+            app.quit()
+
+        watcher = FirstPaintWatcher(painted)
+        genoflow.window.installEventFilter(watcher)
+        QTimer.singleShot(SMOKE_TIMEOUT_MS, app.quit)
+
+    genoflow.window.show()
+    if files:
+        genoflow.window.files_dropped.emit(files)
+
+    quit_requested = asyncio.Event()
+    app.aboutToQuit.connect(quit_requested.set)
+    with loop:
+        try:
+            loop.run_until_complete(quit_requested.wait())
+        finally:
+            genoflow.window.save_state()
+            loop.run_until_complete(genoflow.aclose())
+            instance.close()
+            crash_handler.uninstall()
+    return exit_code

@@ -1,0 +1,1 @@
+"""Dialogs: only for decisions and fatal errors; everything else is shown inline."""

@@ -1,0 +1,1 @@
+"""Qt item models: thin adapters over core data, no logic of their own."""

@@ -1,0 +1,1 @@
+"""The five main views, one package each: dashboard, upload, pipelines, results, settings."""

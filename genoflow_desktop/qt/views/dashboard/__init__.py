@@ -1,0 +1,3 @@
+from genoflow_desktop.qt.views.dashboard.dashboard_view import DashboardView
+
+__all__ = ["DashboardView"]

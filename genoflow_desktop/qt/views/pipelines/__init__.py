@@ -1,0 +1,3 @@
+from genoflow_desktop.qt.views.pipelines.pipelines_view import PipelinesView
+
+__all__ = ["PipelinesView"]

@@ -1,0 +1,3 @@
+from genoflow_desktop.qt.views.upload.upload_view import UploadView
+
+__all__ = ["UploadView"]

@@ -1,0 +1,1 @@
+"""How work leaves the GUI thread: bounded executors and the task runner."""

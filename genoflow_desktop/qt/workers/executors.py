@@ -1,0 +1,28 @@
+"""The bounded, named thread pools that run blocking work (owned by app.py, shut down on quit)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+
+@dataclass
+class Executors:
+    """``validation``: CPU-heavy file checks; ``disk``: part reads and hashing; ``db``: the one
+    SQLite writer (SQLite allows a single writer, so more threads would only wait on its lock)."""
+
+    validation: ThreadPoolExecutor
+    disk: ThreadPoolExecutor
+    db: ThreadPoolExecutor
+
+    @classmethod
+    def create(cls, validation_workers: int) -> Executors:
+        return cls(
+            validation=ThreadPoolExecutor(validation_workers, thread_name_prefix="validation"),
+            disk=ThreadPoolExecutor(2, thread_name_prefix="disk"),
+            db=ThreadPoolExecutor(1, thread_name_prefix="db"),
+        )
+
+    def shutdown(self) -> None:
+        for pool in (self.validation, self.disk, self.db):
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""The optional lab sync server (FastAPI, installed with the ``server`` extra). Qt-free."""

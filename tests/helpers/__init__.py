@@ -1,0 +1,1 @@
+"""Fakes for our own seams (never for the real services a user meets)."""

@@ -1,0 +1,54 @@
+"""Fixtures for the Qt tests: a real store and the real task runner on a qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from genoflow_desktop.core import settings as core_settings
+from genoflow_desktop.core.paths import AppDirs
+from genoflow_desktop.core.store import Store, open_store
+from genoflow_desktop.qt.workers.task_runner import TaskRunner
+
+
+@pytest.fixture(scope="session")
+def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop for the session, marked as running as in the app: tasks advance whenever
+    Qt processes events, i.e. while ``qtbot`` waits (use :func:`wait_idle`, never ``sleep``).
+
+    Session-wide because stopping an "already running" qasync loop calls QApplication.exit(),
+    which would make every later nested event loop (qtbot's waits) return at once.
+    """
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    asyncio.set_event_loop(None)
+
+
+def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+    """Let the event loop run until ``runner`` has no task left."""
+    qtbot.waitUntil(lambda: not runner.running, timeout=timeout)
+
+
+@pytest.fixture
+def store(app_dirs: AppDirs) -> Iterator[Store]:
+    opened = open_store(app_dirs.database)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def genoflow_app(qapp: QApplication, qtbot, loop, app_dirs: AppDirs, store: Store):  # type: ignore[no-untyped-def]
+    """The real composition root, as `genoflow` builds it, minus the event-loop run."""
+    from genoflow_desktop.qt.app import GenoflowApp
+
+    app = GenoflowApp(qapp, app_dirs, store, core_settings.Settings(validation_workers=1))
+    yield app
+    app.window.close()
+    app.runner.cancel_all()
+    wait_idle(qtbot, app.runner)
+    app.executors.shutdown()

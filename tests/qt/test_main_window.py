@@ -1,0 +1,145 @@
+"""The main window, built by the real composition root on a real store."""
+
+from __future__ import annotations
+
+from tests.qt.conftest import wait_idle
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from genoflow_desktop.core.domain import JobKind, JobState
+from genoflow_desktop.core.paths import AppDirs
+from genoflow_desktop.core.store.models import Job, Notification
+from genoflow_desktop.qt.main_window import MainWindow
+from genoflow_desktop.qt.window_state import WindowState
+
+VIEW_TITLES = ["Dashboard", "Upload", "Pipelines", "Results", "Settings"]
+
+
+def test_every_view_can_be_visited(qtbot, loop, genoflow_app) -> None:  # type: ignore[no-untyped-def]
+    window = genoflow_app.window
+    qtbot.addWidget(window)
+    window.show()
+    assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == VIEW_TITLES
+    for row, title in enumerate(VIEW_TITLES):
+        window.navigation.setCurrentRow(row)
+        wait_idle(qtbot, genoflow_app.runner)
+        assert window.stack.currentWidget().title == title
+        assert window.stack.currentWidget().isVisible()
+
+
+def test_view_shortcuts_and_menus(qtbot, genoflow_app) -> None:  # type: ignore[no-untyped-def]
+    window = genoflow_app.window
+    qtbot.addWidget(window)
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    assert menus == ["File", "View", "Help"]
+    assert window.add_files_action.shortcut().toString() == "Ctrl+O"
+    window.view_actions["results"].trigger()
+    assert window.current_view_key == "results"
+    assert window.view_actions["settings"].shortcut().toString() == "Ctrl+5"
+
+
+def test_dashboard_counts_come_from_the_store(qtbot, loop, genoflow_app, store) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        session.add_all([
+            Job(name="a", kind=JobKind.IMPUTATION, state=JobState.RUNNING),
+            Job(name="b", kind=JobKind.IMPUTATION, state=JobState.QUEUED),
+            Job(name="c", kind=JobKind.WORKFLOW, state=JobState.FAILED),
+            Notification(level="info", title="done"),
+        ])
+    window = genoflow_app.window
+    qtbot.addWidget(window)
+    window.show_view("results")
+    window.show_view("dashboard")
+    wait_idle(qtbot, genoflow_app.runner)
+    cards = genoflow_app.views["dashboard"].cards
+    assert cards["active_jobs"].value.text() == "2"
+    assert cards["failed_jobs"].value.text() == "1"
+    assert cards["unread_notifications"].value.text() == "1"
+
+
+def test_results_lists_the_jobs_in_the_store(qtbot, loop, genoflow_app, store) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        session.add_all([Job(name=f"job {i}", kind=JobKind.IMPUTATION, state=JobState.COMPLETED) for i in range(25)])
+    window = genoflow_app.window
+    qtbot.addWidget(window)
+    window.show_view("results")
+    wait_idle(qtbot, genoflow_app.runner)
+    results = genoflow_app.views["results"]
+    assert results.model.rowCount() == 25
+    assert results.stack.currentWidget() is results.table
+    results.search.setText("job 1")
+    assert results.proxy.rowCount() == 11  # job 1, job 10..19
+
+
+def test_dropped_files_and_folders_land_in_upload(qtbot, genoflow_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "run1"
+    folder.mkdir()
+    (folder / "a_R1.fastq.gz").write_bytes(b"x")
+    (folder / "a_R2.fastq.gz").write_bytes(b"y")
+    single = tmp_path / "calls.vcf.gz"
+    single.write_bytes(b"z")
+    window = genoflow_app.window
+    qtbot.addWidget(window)
+    window.show()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(single))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    upload = genoflow_app.views["upload"]
+    assert window.current_view_key == "upload"
+    names = sorted(upload.files.topLevelItem(i).text(0) for i in range(upload.files.topLevelItemCount()))
+    assert names == ["a_R1.fastq.gz", "a_R2.fastq.gz", "calls.vcf.gz"]
+    window.files_dropped.emit([str(single)])  # the same file again is not added twice
+    assert upload.files.topLevelItemCount() == 3
+
+
+def test_geometry_and_view_are_remembered(qtbot, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
+    from genoflow_desktop.qt.views.pipelines import PipelinesView
+    from genoflow_desktop.qt.views.upload import UploadView
+
+    def make() -> MainWindow:
+        window = MainWindow({"upload": UploadView(), "pipelines": PipelinesView()}, WindowState(app_dirs.config), app_dirs.logs)
+        qtbot.addWidget(window)
+        return window
+
+    first = make()
+    first.show()
+    first.resize(700, 500)
+    first.show_view("pipelines")
+    first.close()
+    second = make()
+    second.show()
+    assert second.current_view_key == "pipelines"
+    assert (second.width(), second.height()) == (700, 500)
+    assert (app_dirs.config / "window-state.ini").exists()
+
+
+def test_about_dialog_names_qt_pysam_and_htslib(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from genoflow_desktop.qt.dialogs.about_dialog import AboutDialog
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    for component in ("Qt", "PySide6", "pysam", "htslib", "GenoFlow"):
+        assert dialog.versions[component]
+    import pysam.version
+
+    assert dialog.versions["htslib"] == pysam.version.__htslib_version__
+
+
+def test_settings_view_saves_to_the_settings_file(qtbot, genoflow_app, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
+    from genoflow_desktop.core import settings as core_settings
+
+    view = genoflow_app.views["settings"]
+    qtbot.addWidget(view)
+    view.editors["upload_concurrency"].setValue(9)
+    view.editors["theme"].setCurrentIndex(view.editors["theme"].findData("dark"))
+    with qtbot.waitSignal(view.settings_saved):
+        view.save_button.click()
+    saved, warnings = core_settings.load(app_dirs.settings_file)
+    assert saved.upload_concurrency == 9 and saved.theme == "dark" and warnings == []
+    assert QApplication.palette().window().color().name() == "#1f2328"  # the dark theme applied
