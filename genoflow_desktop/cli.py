@@ -85,7 +85,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         for module in COMMAND_MODULES:
             module.register(subparsers, lambda p: _add_global_options(p, suppress=True))
     else:
-        parser.add_argument("files", nargs="*", metavar="FILE", help="files to add in the app")
+        parser.add_argument("open_files", nargs="*", metavar="FILE", help="files to add in the app")
         parser.set_defaults(command=None)
     return parser
 
@@ -98,7 +98,7 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Names
         # `genoflow reads.fastq` (e.g. a file opened from the file manager): open the app.
         parser = build_parser(with_commands=False)
     args = parser.parse_args(argv)
-    args.files = getattr(args, "files", [])
+    args.open_files = getattr(args, "open_files", [])
     return parser, args
 
 
@@ -122,9 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 from genoflow_desktop.qt.launch import launch
 
-                return launch(context, files=args.files, smoke=args.smoke)
-            if args.smoke or args.files:
-                parser.error("--smoke and file arguments only apply to the app, not to a command")
+                return launch(context, files=args.open_files, smoke=args.smoke)
+            if args.smoke:
+                parser.error("--smoke only applies to the app, not to a command")
             handler = args.handler
             return int(handler(args, context))
         except UserError as error:

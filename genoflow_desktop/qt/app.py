@@ -9,10 +9,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QtMsgType, QTimer, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 import genoflow_desktop
 from genoflow_desktop.core import settings as core_settings
@@ -20,7 +21,6 @@ from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.log import FILE_ONLY, LOG_FILE_NAME
 from genoflow_desktop.core.messages import MessageBus
 from genoflow_desktop.core.paths import AppDirs
-from genoflow_desktop.core.store import Store, open_store
 from genoflow_desktop.qt.crash_handler import CrashHandler
 from genoflow_desktop.qt.icons import app_icon
 from genoflow_desktop.qt.main_window import MainWindow
@@ -37,6 +37,9 @@ from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
+if TYPE_CHECKING:
+    from genoflow_desktop.core.store import Store
+
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
@@ -52,7 +55,7 @@ def process_start_time() -> float:
 
 
 class FirstPaintWatcher(QObject):
-    """Notices the main window's first paint event: the moment the user sees the app."""
+    """Notices the first paint event of any widget: the moment the user sees the app."""
 
     def __init__(self, on_painted: Callable[[], None]) -> None:
         super().__init__()
@@ -95,15 +98,20 @@ def build_views(
 class GenoflowApp:
     """Everything one running app owns, created in dependency order and closed in reverse."""
 
-    def __init__(self, app: QApplication, dirs: AppDirs, store: Store, settings: core_settings.Settings) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        dirs: AppDirs,
+        settings: core_settings.Settings,
+        store_opener: Callable[[], Store] | None = None,
+    ) -> None:
         self.app = app
         self.dirs = dirs
-        self.store = store
         self.settings = settings
         self.messages = MessageBus()
         self.executors = Executors.create(settings.validation_workers)
         self.runner = TaskRunner()
-        self.store_access = StoreAccess(store, self.executors.db)
+        self.store_access = StoreAccess(store_opener or (lambda: _open_store(dirs)), self.executors.db)
         self.views = build_views(
             store=self.store_access, runner=self.runner, settings=settings, settings_file=dirs.settings_file
         )
@@ -137,15 +145,21 @@ class GenoflowApp:
         """Stop background work, then the executors, then the store (the reverse of creation)."""
         await self.runner.shutdown()
         self.executors.shutdown()
-        self.store.close()
+        self.store_access.close()
 
 
-def _fatal(message: str, hint: str) -> int:
+def _open_store(dirs: AppDirs) -> Store:
+    # Imported on the db thread, after the first paint (see StoreAccess).
+    from genoflow_desktop.core.store import open_store
+
+    return open_store(dirs.database)
+
+
+def _fatal(parent: QWidget | None, message: str, hint: str) -> None:
     """A start-up error the user must read before anything else can happen (a modal is right)."""
-    box = QMessageBox(QMessageBox.Icon.Critical, "GenoFlow cannot start", message)
+    box = QMessageBox(QMessageBox.Icon.Critical, "GenoFlow cannot start", message, parent=parent)
     box.setInformativeText(hint)
     box.exec()
-    return 1
 
 
 def _route_qt_messages(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -173,14 +187,7 @@ def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
 
     settings, warnings = core_settings.load(dirs.settings_file)
     apply_theme(app, settings.theme)
-    try:
-        store = open_store(dirs.database)
-    except UserError as error:
-        log.error("cannot open the store: %s", error)
-        crash_handler.uninstall()
-        return 1 if smoke else _fatal(error.message, error.hint)
-
-    genoflow = GenoflowApp(app, dirs, store, settings)
+    genoflow = GenoflowApp(app, dirs, settings)
     for warning in warnings:
         genoflow.messages.warning(warning)
     if not smoke:
@@ -188,21 +195,45 @@ def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
         instance.activation_requested.connect(genoflow.window.activate)
 
     exit_code = 0
-    watcher = None
+    store_ready = asyncio.Event()
+
+    async def open_store_or_quit() -> None:
+        nonlocal exit_code
+        try:
+            await genoflow.store_access.open()
+        except UserError as error:
+            log.error("cannot open the store: %s", error)
+            exit_code = 1
+            if not smoke:
+                _fatal(genoflow.window, error.message, error.hint)
+            app.quit()
+        store_ready.set()
+
     if smoke:
-        exit_code = 1
 
         def painted() -> None:
+            async def finish() -> None:
+                await store_ready.wait()  # opening the store is part of the check (migrations!)
+                if genoflow.store_access.is_open:
+                    print(f"smoke ok: first paint after {watcher.elapsed * 1000:.0f} ms")  # type: ignore[union-attr]
+                app.quit()
+
+            genoflow.runner.start("smoke", finish())
+
+        def timed_out() -> None:
             nonlocal exit_code
-            exit_code = 0
-            print(f"smoke ok: first paint after {watcher.elapsed * 1000:.0f} ms")  # type: ignore[union-attr]
+            log.error("--smoke: no paint within %d ms", SMOKE_TIMEOUT_MS)
+            exit_code = 1
             app.quit()
 
         watcher = FirstPaintWatcher(painted)
-        genoflow.window.installEventFilter(watcher)
-        QTimer.singleShot(SMOKE_TIMEOUT_MS, app.quit)
+        # On the application: the first paint may reach a child before the window itself.
+        app.installEventFilter(watcher)
+        QTimer.singleShot(SMOKE_TIMEOUT_MS, timed_out)
 
     genoflow.window.show()
+    # After show(): the first paint comes before the store (and SQLAlchemy) is loaded.
+    QTimer.singleShot(0, lambda: genoflow.runner.start("store.open", open_store_or_quit()))
     if files:
         genoflow.window.files_dropped.emit(files)
 

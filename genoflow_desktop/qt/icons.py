@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QApplication
 
 from genoflow_desktop.core.resources import read_bytes
 
-SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
-DEVICE_PIXEL_RATIOS = (1.0, 2.0)
+#: Sizes the app asks for; the application icon also needs the large ones for docks and
+#: task switchers. Each render costs ~0.5 ms, so only these are made, at the screen's ratio.
+SIZES = (16, 22, 24, 32, 48)
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def _render(svg: bytes, color: QColor, size: int, ratio: float) -> QPixmap:
@@ -32,6 +34,11 @@ def _render(svg: bytes, color: QColor, size: int, ratio: float) -> QPixmap:
     return pixmap
 
 
+def _screen_ratio() -> float:
+    screen = QApplication.primaryScreen()
+    return screen.devicePixelRatio() if screen is not None else 1.0
+
+
 @cache
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg``, with ``currentColor`` taken from the palette."""
@@ -42,18 +49,24 @@ def icon(name: str) -> QIcon:
         QIcon.Mode.Selected: palette.color(QPalette.ColorRole.HighlightedText),
         QIcon.Mode.Disabled: palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText),
     }
+    ratio = _screen_ratio()
     result = QIcon()
     for mode, color in colors.items():
         for size in SIZES:
-            for ratio in DEVICE_PIXEL_RATIOS:
-                result.addPixmap(_render(svg, color, size, ratio), mode)
+            result.addPixmap(_render(svg, color, size, ratio), mode)
     return result
 
 
+@cache
 def app_icon() -> QIcon:
-    return icon("genoflow")
+    svg = read_bytes("icons", "genoflow.svg")
+    result = QIcon()
+    for size in APP_ICON_SIZES:
+        result.addPixmap(_render(svg, QColor("black"), size, 1.0))
+    return result
 
 
 def clear_cache() -> None:
     """Forget rendered icons (after a theme change their colours are stale)."""
     icon.cache_clear()
+    app_icon.cache_clear()

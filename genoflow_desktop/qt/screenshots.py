@@ -45,7 +45,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     store = open_store(dirs.database)
     with store.session() as session:
         demo.seed(session, datetime.now(UTC))
-    genoflow = GenoflowApp(app, dirs, store, core_settings.Settings(validation_workers=1))
+    genoflow = GenoflowApp(app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store)
     window = genoflow.window
     window.resize(*SIZE)
     window.show()

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 
-from genoflow_desktop.core.store.repositories import JobRow
+from genoflow_desktop.core.domain.records import JobRow
 from genoflow_desktop.qt.models.job_table_model import COLUMNS, SORT_ROLE, JobTableModel
 
 

@@ -6,13 +6,15 @@ the thread (views call them on the ``db`` executor, never on the GUI thread).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.domain import JobState, UploadStatus
+from genoflow_desktop.core.domain.records import JobRow, StoreSummary
 from genoflow_desktop.core.store.models import (
     DataFile,
     Job,
@@ -20,22 +22,13 @@ from genoflow_desktop.core.store.models import (
     Notification,
     Service,
     Upload,
+    ValidationResult,
     utcnow,
 )
+from genoflow_desktop.core.validation.report import ValidationReport
 
 ACTIVE_JOB_STATES = [s.value for s in JobState if not s.is_final and s is not JobState.DRAFT]
 ACTIVE_UPLOAD_STATES = [UploadStatus.PENDING.value, UploadStatus.UPLOADING.value, UploadStatus.PAUSED.value]
-
-
-@dataclass(frozen=True, slots=True)
-class StoreSummary:
-    active_jobs: int
-    completed_jobs: int
-    failed_jobs: int
-    active_uploads: int
-    completed_uploads: int
-    files: int
-    unread_notifications: int
 
 
 def summary(session: Session) -> StoreSummary:
@@ -55,20 +48,6 @@ def summary(session: Session) -> StoreSummary:
             select(func.count()).select_from(Notification).where(Notification.read.is_(False))
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class JobRow:
-    """A job as the jobs table shows it: plain values, safe to hand to the GUI thread."""
-
-    id: str
-    name: str
-    service: str
-    kind: str
-    state: str
-    created_at: datetime
-    updated_at: datetime
-    owner: str
 
 
 def job_rows(session: Session, limit: int | None = None) -> list[JobRow]:
@@ -94,3 +73,40 @@ def set_job_state(session: Session, job: Job, state: JobState, message: str = ""
     if state.is_final:
         job.finished_at = job.updated_at
     session.add(JobStatusEvent(job=job, state=state.value, message=message, at=job.updated_at))
+
+
+def record_validation(session: Session, report: ValidationReport, *, finished_at: datetime | None = None) -> ValidationResult:
+    """Store a validation report against its file (one file row per path, size and mtime)."""
+    import genoflow_desktop
+
+    path = Path(report.path).resolve()
+    try:
+        stat = path.stat()
+        size, mtime_ns = stat.st_size, stat.st_mtime_ns
+    except OSError:
+        size, mtime_ns = report.size, 0
+    data_file = session.scalar(
+        select(DataFile).where(DataFile.path == str(path), DataFile.size == size, DataFile.mtime_ns == mtime_ns)
+    )
+    if data_file is None:
+        data_file = DataFile(path=str(path), name=path.name, size=size, mtime_ns=mtime_ns)
+        session.add(data_file)
+    data_file.format = report.format.value
+    data_file.compression = report.compression.value
+    data_file.md5 = report.md5
+    data_file.sha256 = report.sha256
+    finished = finished_at or utcnow()
+    result = ValidationResult(
+        file=data_file,
+        verdict=report.verdict.value,
+        format=report.format.value,
+        error_count=report.error_count,
+        warning_count=report.warning_count,
+        report=json.loads(json.dumps(report.to_dict(), default=str)),
+        app_version=genoflow_desktop.__version__,
+        started_at=finished - timedelta(seconds=report.duration_s),
+        finished_at=finished,
+    )
+    session.add(result)
+    session.flush()
+    return result

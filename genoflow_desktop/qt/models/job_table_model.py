@@ -1,4 +1,4 @@
-"""The jobs table: adapts a list of :class:`~genoflow_desktop.core.store.repositories.JobRow`."""
+"""The jobs table: adapts a list of :class:`~genoflow_desktop.core.domain.records.JobRow`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from genoflow_desktop.core.store.repositories import JobRow
+from genoflow_desktop.core.domain.records import JobRow
 
 Index = QModelIndex | QPersistentModelIndex
 

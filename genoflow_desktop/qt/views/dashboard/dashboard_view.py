@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from genoflow_desktop.core.store import repositories
+from genoflow_desktop.core.domain.records import StoreSummary
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
@@ -73,10 +73,12 @@ class DashboardView(View):
         self._runner.start("dashboard.refresh", self._refresh())
 
     async def _refresh(self) -> None:
+        from genoflow_desktop.core.store import repositories  # loads SQLAlchemy: not at start-up
+
         result = await self._store.run(repositories.summary)
         self._show_summary(result)
 
     @Slot(object)
-    def _show_summary(self, summary: repositories.StoreSummary) -> None:
+    def _show_summary(self, summary: StoreSummary) -> None:
         for name, card in self.cards.items():
             card.set_value(getattr(summary, name))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStackedWidget, QTableView, QWidget
 
-from genoflow_desktop.core.store import repositories
 from genoflow_desktop.qt.models.job_table_model import SORT_ROLE, JobTableModel
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
@@ -68,6 +67,8 @@ class ResultsView(View):
         self._runner.start("results.refresh", self._refresh())
 
     async def _refresh(self) -> None:
+        from genoflow_desktop.core.store import repositories  # loads SQLAlchemy: not at start-up
+
         rows = await self._store.run(repositories.job_rows)
         self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
