@@ -8,7 +8,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 DEPS := pyproject.toml setup.py
 
-.PHONY: run test bench screenshots check-python check-qt lint clean
+.PHONY: run test bench screenshots package check-python check-qt lint clean
 
 run: $(STAMP_RUN) check-qt
 	$(BIN)/genoflow
@@ -21,6 +21,10 @@ bench: $(STAMP_TEST)
 
 screenshots: $(STAMP_RUN)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m genoflow_desktop.qt.screenshots docs/screenshots
+
+package: $(STAMP_RUN)
+	$(BIN)/python -m pip install -q -e '.[package]'
+	$(BIN)/python packaging/build.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/lint-imports

@@ -27,10 +27,12 @@ def component_versions() -> dict[str, str]:
         "Platform": f"{platform.system()} {platform.release()} ({platform.machine()})",
     }
     try:
-        import pysam.version
+        from importlib import import_module
 
-        versions["pysam"] = pysam.version.__version__
-        versions["htslib"] = pysam.version.__htslib_version__
+        # import_module: `pysam.version` as an attribute is shadowed by pysam's command dispatcher.
+        pysam_version = import_module("pysam.version")
+        versions["pysam"] = pysam_version.__version__
+        versions["htslib"] = pysam_version.__htslib_version__
     except ImportError as exc:  # a broken install should still show its About box
         versions["pysam"] = f"unavailable ({exc})"
     for name in ("SQLAlchemy", "boto3", "httpx", "keyring"):

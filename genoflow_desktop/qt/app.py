@@ -32,6 +32,7 @@ from genoflow_desktop.qt.views.pipelines import PipelinesView
 from genoflow_desktop.qt.views.results import ResultsView
 from genoflow_desktop.qt.views.settings import SettingsView
 from genoflow_desktop.qt.views.upload import UploadView
+from genoflow_desktop.qt.views.upload.validation_queue import ValidationQueue
 from genoflow_desktop.qt.window_state import WindowState
 from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.store_access import StoreAccess
@@ -116,6 +117,9 @@ class GenoflowApp:
             store=self.store_access, runner=self.runner, settings=settings, settings_file=dirs.settings_file
         )
         self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
+        self.validation = ValidationQueue(
+            self.runner, self.executors.validation, self.executors.disk, self.store_access, dirs.cache / "reports"
+        )
         self._wire()
 
     def _wire(self) -> None:
@@ -132,6 +136,9 @@ class GenoflowApp:
             self.window.statusBar().showMessage(f"Added {len(added)} file(s)", 5000)
 
         self.window.files_dropped.connect(add_files)
+        upload.files_added.connect(self.validation.check)
+        self.validation.file_progress.connect(upload.show_progress)
+        self.validation.file_checked.connect(upload.show_report)
         dashboard.navigate_requested.connect(self.window.show_view)
         settings_view.settings_saved.connect(self._on_settings_saved)
         self.messages.subscribe(lambda m: QTimer.singleShot(0, lambda: self.window.statusBar().showMessage(m.text, 8000)))

@@ -33,6 +33,34 @@ def _settle(app: object, milliseconds: int = 300) -> None:
     loop.exec()
 
 
+def _write_demo_files(folder: Path) -> None:
+    """A small FASTQ pair, a VCF and a stray text file: realistic check results."""
+    import gzip
+    import random
+
+    rng = random.Random(42)
+
+    def reads(mate: int, count: int, skip: int = -1) -> bytes:
+        lines = []
+        for number in range(count):
+            if number == skip:
+                continue
+            sequence = "".join(rng.choice("ACGT") for _ in range(150))
+            quality = "".join(chr(33 + max(2, min(40, int(rng.gauss(36 - cycle * 0.06, 3))))) for cycle in range(150))
+            lines.append(f"@A00123:8:H7KJ:1:1101:{number}:1000 {mate}:N:0:ACGT\n{sequence}\n+\n{quality}\n")
+        return gzip.compress("".join(lines).encode())
+
+    (folder / "NA12878_S1_R1_001.fastq.gz").write_bytes(reads(1, 3000))
+    (folder / "NA12878_S1_R2_001.fastq.gz").write_bytes(reads(2, 3000))
+    (folder / "cohort.chr20.vcf").write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=20,length=64444167>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n"
+        + "".join(f"20\t{60000 + 100 * i}\trs{i}\tA\tG\t50\tPASS\t.\tGT\t0|1\t1|1\n" for i in range(200))
+    )
+    (folder / "notes.txt").write_text("Sequencing run 42: samples received 2026-11-02.\n")
+
+
 def render(output: Path, theme: str = "light") -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     app = create_application()
@@ -51,10 +79,12 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     window.show()
     sample_dir = base / "run42"
     sample_dir.mkdir()
-    for name, size in (("NA12878_R1.fastq.gz", 7_400_000), ("NA12878_R2.fastq.gz", 7_600_000),
-                       ("cohort.chr20.vcf.gz", 2_100_000)):
-        (sample_dir / name).write_bytes(b"\0" * size)
+    _write_demo_files(sample_dir)
+    checked: list[str] = []
+    genoflow.validation.file_checked.connect(lambda path, *_: checked.append(path))
     genoflow.window.files_dropped.emit([str(sample_dir)])
+    while len(checked) < 4:
+        _settle(app, 100)
     written = []
     for key in window.views:
         window.show_view(key)

@@ -143,3 +143,24 @@ def test_settings_view_saves_to_the_settings_file(qtbot, genoflow_app, app_dirs:
     saved, warnings = core_settings.load(app_dirs.settings_file)
     assert saved.upload_concurrency == 9 and saved.theme == "dark" and warnings == []
     assert QApplication.palette().window().color().name() == "#1f2328"  # the dark theme applied
+
+
+def test_dropped_files_are_checked_and_reported(qtbot, genoflow_app, store, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import CORPUS
+
+    good = CORPUS / "bam" / "generated__ce1000.bam"
+    bad = CORPUS / "bam" / "generated__ce1000_bad_block_crc.bam"
+    upload = genoflow_app.views["upload"]
+    checked: list[str] = []
+    genoflow_app.validation.file_checked.connect(lambda path, report, html: checked.append(path))
+    genoflow_app.window.files_dropped.emit([str(good), str(bad)])
+    qtbot.waitUntil(lambda: len(checked) == 2, timeout=30_000)
+    assert upload.item_for(str(good)).text(2) == "Valid"
+    assert upload.item_for(str(bad)).text(2).startswith("Invalid: ")
+    assert upload.item_for(str(good)).text(1) == "BAM"
+    report_file = Path(upload.item_for(str(bad)).data(0, Qt.ItemDataRole.UserRole + 1))
+    assert report_file.is_file() and report_file.is_relative_to(app_dirs.cache)
+    from genoflow_desktop.core.store.models import ValidationResult
+
+    with store.session() as session:
+        assert sorted(r.verdict for r in session.query(ValidationResult)) == ["invalid", "valid"]

@@ -9,6 +9,7 @@ to a plain-text file of our own.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,8 @@ NO_KEYCHAIN_HINT = (
 )
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Any:
+    """The keyring module, once we know a real keychain backs it."""
     import keyring
     from keyring.backends import fail
 
@@ -85,7 +87,7 @@ def set_token(
 def get_token(session: Session, service_name: str) -> str | None:
     """The token for the service, or None when none is stored."""
     service = _service(session, service_name)
-    token = _keyring().get_password(KEYRING_SERVICE, _account(service))
+    token: str | None = _keyring().get_password(KEYRING_SERVICE, _account(service))
     if token is not None:
         register_secret(token)
     return token

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ class DualHasher:
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha256 = hashlib.sha256()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5")
-        self._pending_md5 = None
+        self._pending_md5: Future[None] | None = None
 
     def update(self, chunk: bytes | memoryview) -> None:
         # MD5 of this chunk runs on the helper thread while SHA-256 runs here; waiting for the

@@ -1,0 +1,244 @@
+"""Reads a file once: hashes its raw bytes and hands out its decompressed content in chunks.
+
+A background thread reads the file in large blocks, feeds them to :class:`DualHasher` (MD5 and
+SHA-256 of the bytes on disk) and inflates them (isal for gzip/BGZF, the standard library for
+bzip2/xz). Hashing and inflating release the GIL, so they overlap with the parsing done by the
+consumer on the calling thread. A bounded queue keeps memory fixed: at most a few chunks are in
+flight whatever the file size.
+
+Damage to the compressed container (truncation, CRC mismatch, corrupt deflate data, trailing
+garbage, a missing BGZF end-of-file marker; see :mod:`inflate`) never raises: it becomes a
+:class:`StreamProblem`, the content decompressed up to that point is still delivered, and the
+rest of the file is still read so that the checksums are of the whole file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from queue import Empty, Full, Queue
+
+from genoflow_desktop.core.domain import Compression, Severity
+from genoflow_desktop.core.validation.checksums import Digests, DualHasher
+from genoflow_desktop.core.validation.inflate import (
+    BGZF_EOF,
+    Broken,
+    StreamProblem,
+    make_inflater,
+)
+
+__all__ = ["BGZF_EOF", "DecompressedChunks", "StreamProblem", "tune_allocator"]
+
+#: Bytes read from disk at a time (and handed to the hashers).
+RAW_BLOCK = 4 * 1024 * 1024
+#: Decompressed bytes per chunk: small enough to stay in the caches, big enough that numpy's
+#: per-call costs do not show.
+CHUNK_SIZE = 4 * 1024 * 1024
+
+
+class _Stopped(Exception):
+    """Unwinds the reader thread when the consumer has gone away."""
+
+
+_END = object()
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt() parameters, from glibc's malloc.h
+
+
+def tune_allocator() -> bool:
+    """Keeps glibc from returning freed multi-megabyte buffers to the kernel at once.
+
+    Streaming allocates a few large buffers per chunk (inflated data, read matrices) and frees
+    them moments later. With glibc's defaults, freeing them often shrinks a heap, and the next
+    buffer is page-faulted and zeroed by the kernel again: about a second of system time per
+    3 GB of FASTQ, over 200,000 page faults. Raising the mmap and trim thresholds lets the
+    buffers be reused instead; the cost is that up to 128 MB of freed memory per heap may stay
+    with the process.
+
+    It changes a process-wide setting, so it is for the composition root (``app.py``,
+    ``cli.py``) to call once at start-up, not for library code. Returns whether the setting
+    took effect (False where the C library is not glibc).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:
+        return False
+    # 32 MiB is the largest mmap threshold glibc accepts on 64-bit systems.
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, 32 << 20) == 1 and mallopt(_M_TRIM_THRESHOLD, 128 << 20) == 1
+    )
+
+
+class DecompressedChunks:
+    """Streams a file's decompressed content from a background thread.
+
+    Iterate :meth:`chunks` for the content in order, in buffers of roughly ``chunk_size``
+    bytes (from half to twice that); afterwards :attr:`problems` and :attr:`digests` are
+    final. Always call :meth:`close` (or use the object as a context manager): it stops and
+    joins the threads.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        compression: Compression,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        raw_block: int = RAW_BLOCK,
+    ) -> None:
+        self.path = path
+        self.raw_done = 0
+        self.produced = 0
+        self.problems: list[StreamProblem] = []
+        self.digests: Digests | None = None
+        self._inflater = make_inflater(compression, 2 * chunk_size)
+        self._chunk_size = chunk_size
+        self._raw_block = raw_block
+        self._queue: Queue[object] = Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="fastq-inflate", daemon=True)
+        self._thread.start()
+
+    def chunks(self) -> Iterator[bytes]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item  # a bug in the reader thread: re-raised here, never swallowed
+            assert isinstance(item, bytes)
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def __enter__(self) -> DecompressedChunks:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            self._read_all()
+        except OSError as exc:
+            self.problems.append(
+                StreamProblem(
+                    Severity.ERROR,
+                    "file.read",
+                    f"The file could not be read to the end ({exc.strerror or exc}).",
+                    "Check that the disk or network share is still available and try again.",
+                    self.produced,
+                )
+            )
+        except BaseException as exc:  # handed to the consumer, who re-raises it
+            self._put(exc)
+        finally:
+            self._put(_END)
+
+    def _read_all(self) -> None:
+        inflater = self._inflater
+        pending: list[bytes] = []
+        size = 0
+        broken = False
+
+        def emit(piece: bytes) -> None:
+            # Called for every piece of output, so that even data that inflates a thousandfold
+            # leaves in chunks of about chunk_size instead of piling up here. A big piece is
+            # handed on as it is: copying it into a larger buffer would only cost time.
+            nonlocal pending, size
+            self.produced = inflater.produced
+            if not pending and len(piece) >= self._chunk_size // 2:
+                if not self._put(piece):
+                    raise _Stopped
+                return
+            pending.append(piece)
+            size += len(piece)
+            if size >= self._chunk_size:
+                if not self._put(b"".join(pending)):
+                    raise _Stopped
+                pending, size = [], 0
+
+        # Hashing gets a thread of its own (SHA-256 there, MD5 on DualHasher's helper), so the
+        # reading thread only reads and inflates: inflating is the longest chain of work, and
+        # nothing else should wait in line behind it.
+        hashing = _HashWorker()
+        try:
+            with open(self.path, "rb", buffering=0) as handle:
+                while not self._stop.is_set():
+                    raw = handle.read(self._raw_block)
+                    if not raw:
+                        break
+                    hashing.update(raw)
+                    self.raw_done += len(raw)
+                    if broken:
+                        continue  # keep reading: the checksums must cover the whole file
+                    try:
+                        inflater.feed(raw, emit)
+                    except Broken as exc:
+                        self.problems.append(exc.problem)
+                        broken = True
+        except _Stopped:
+            return
+        finally:
+            digests = hashing.finish()
+        if self._stop.is_set():
+            return
+        if not broken:
+            self.problems.extend(inflater.finish())
+        self.digests = digests
+        if pending:
+            self._put(b"".join(pending))
+
+
+class _HashWorker:
+    """Feeds raw blocks to a :class:`DualHasher` on a thread of its own."""
+
+    def __init__(self) -> None:
+        self._queue: Queue[bytes | None] = Queue(maxsize=4)
+        self._digests: Digests | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="fastq-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with DualHasher() as hasher:
+                while (block := self._queue.get()) is not None:
+                    hasher.update(block)
+                self._digests = hasher.digests()
+        except BaseException as exc:  # re-raised by finish() on the reader thread
+            self._error = exc
+            while self._queue.get() is not None:  # keep the reader from blocking on put()
+                pass
+
+    def update(self, block: bytes) -> None:
+        self._queue.put(block)
+
+    def finish(self) -> Digests | None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digests
