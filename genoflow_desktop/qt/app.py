@@ -239,6 +239,7 @@ def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
         QTimer.singleShot(SMOKE_TIMEOUT_MS, timed_out)
 
     genoflow.window.show()
+    log.info("main window shown")
     # After show(): the first paint comes before the store (and SQLAlchemy) is loaded.
     QTimer.singleShot(0, lambda: genoflow.runner.start("store.open", open_store_or_quit()))
     if files:

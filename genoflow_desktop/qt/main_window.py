@@ -3,6 +3,7 @@ the work, and app.py wires them to the engines."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
@@ -23,6 +24,8 @@ from genoflow_desktop.qt.dialogs.about_dialog import AboutDialog
 from genoflow_desktop.qt.icons import app_icon, icon
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.window_state import WindowState
+
+log = logging.getLogger(__name__)
 
 FILE_FILTER = (
     "Sequencing files (*.fastq *.fq *.fastq.gz *.fq.gz *.bam *.cram *.sam *.vcf *.vcf.gz *.bcf);;"
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def activate(self, files: list[str]) -> None:
         """Bring the window to the front (another launch asked for it), adding ``files`` if any."""
+        log.info("another launch asked for the window, with %d file(s)", len(files))
         if self.isMinimized():
             self.showNormal()
         self.show()
