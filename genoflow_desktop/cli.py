@@ -130,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UserError as error:
             log.info("user error: %s", error)
             _print_user_error(error)
-            return EXIT_SERVICE if getattr(error, "exit_code", None) == EXIT_SERVICE else EXIT_FAILURE
+            return (
+                EXIT_SERVICE if getattr(error, "exit_code", None) == EXIT_SERVICE else EXIT_FAILURE
+            )
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130

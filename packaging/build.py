@@ -24,7 +24,7 @@ BUILD = ROOT / "build"
 DIST = ROOT / "dist"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 sys.path.insert(0, str(ROOT))
-from genoflow_desktop import __version__  # noqa: E402
+from genoflow_desktop import __version__  # noqa: E402 - after the sys.path change
 
 
 def collect_licenses() -> None:
@@ -34,7 +34,11 @@ def collect_licenses() -> None:
     target.mkdir(parents=True)
     for distribution in metadata.distributions():
         name = distribution.metadata["Name"]
-        files = [f for f in distribution.files or [] if re.search(r"(LICEN[CS]E|COPYING|NOTICE)", f.name, re.I)]
+        files = [
+            f
+            for f in distribution.files or []
+            if re.search(r"(LICEN[CS]E|COPYING|NOTICE)", f.name, re.I)
+        ]
         for file in files:
             source = Path(distribution.locate_file(file))
             if source.is_file():
@@ -50,7 +54,7 @@ def render_icons() -> Path:
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - Qt needs one
+    _app = QGuiApplication.instance() or QGuiApplication([])  # rendering needs an application
     renderer = QSvgRenderer(QByteArray((ROOT / "resources/icons/genoflow.svg").read_bytes()))
     icons = BUILD / "icons"
     for size in ICON_SIZES:
@@ -65,14 +69,26 @@ def render_icons() -> Path:
         if size == 256:
             image.save(str(ROOT / "packaging/windows/genoflow.ico"))
     (icons / "hicolor/scalable/apps").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "resources/icons/genoflow.svg", icons / "hicolor/scalable/apps/genoflow.svg")
+    shutil.copy2(
+        ROOT / "resources/icons/genoflow.svg", icons / "hicolor/scalable/apps/genoflow.svg"
+    )
     return icons
 
 
 def run_pyinstaller() -> Path:
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(DIST),
-         "--workpath", str(BUILD / "pyinstaller"), str(ROOT / "packaging/genoflow.spec")],
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(BUILD / "pyinstaller"),
+            str(ROOT / "packaging/genoflow.spec"),
+        ],
         check=True,
     )
     return DIST / "genoflow"
@@ -85,8 +101,12 @@ def linux_bundle(app_dir: Path, icons: Path) -> Path:
     (stage / "share/mime/packages").mkdir(parents=True)
     shutil.copytree(app_dir, stage / "genoflow", symlinks=True)
     shutil.copytree(icons, stage / "share/icons")
-    shutil.copy2(ROOT / "packaging/linux/genoflow.desktop", stage / "share/applications/genoflow.desktop")
-    shutil.copy2(ROOT / "packaging/linux/genoflow-mime.xml", stage / "share/mime/packages/genoflow.xml")
+    shutil.copy2(
+        ROOT / "packaging/linux/genoflow.desktop", stage / "share/applications/genoflow.desktop"
+    )
+    shutil.copy2(
+        ROOT / "packaging/linux/genoflow-mime.xml", stage / "share/mime/packages/genoflow.xml"
+    )
     shutil.copy2(ROOT / "packaging/linux/install.sh", stage / "install.sh")
     archive = DIST / f"{stage.name}.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
@@ -113,25 +133,46 @@ def first_paint_ms(command: list[str], runs: int = 5) -> float:
     env["QT_QPA_PLATFORM"] = "offscreen"
     times = []
     for _ in range(runs):
-        output = subprocess.run([*command, "--smoke", "--temp-basedir"], capture_output=True, text=True,
-                                env=env, check=True, timeout=120).stdout
+        output = subprocess.run(
+            [*command, "--smoke", "--temp-basedir"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        ).stdout
         times.append(float(re.search(r"first paint after (\d+) ms", output).group(1)))  # type: ignore[union-attr]
     return statistics.median(times)
 
 
 def smoke_test(executable: Path) -> None:
     """The frozen app must do what the source install does (what CI checks too)."""
+
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-        return subprocess.run([str(executable), *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+        }
+        return subprocess.run(
+            [str(executable), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
 
     version = run("--version")
     assert version.returncode == 0 and __version__ in version.stdout, version
     smoke = run("--smoke", "--temp-basedir")
     assert smoke.returncode == 0 and "smoke ok" in smoke.stdout, smoke
     corpus = ROOT / "tests/data/corpus"
-    samples = [corpus / "fastq/biopython__example.fastq", corpus / "bam/generated__ce1000.bam",
-               corpus / "vcf/htslib__test-vcf-hdr.vcf"]
+    samples = [
+        corpus / "fastq/biopython__example.fastq",
+        corpus / "bam/generated__ce1000.bam",
+        corpus / "vcf/htslib__test-vcf-hdr.vcf",
+    ]
     samples = [s for s in samples if s.exists()]
     if samples:
         checked = run("--temp-basedir", "validate", *map(str, samples))

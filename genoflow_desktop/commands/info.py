@@ -9,7 +9,9 @@ from typing import Any
 from genoflow_desktop.commands.context import CommandContext, print_json
 
 
-def register(subparsers: Any, add_global_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(
+    subparsers: Any, add_global_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
     parser = subparsers.add_parser(
         "info", help="show versions, folders and the local database in use"
     )
@@ -24,7 +26,7 @@ def _keyring_backend() -> str:
 
         backend = keyring.get_keyring()
         return f"{type(backend).__module__}.{type(backend).__name__}"
-    except Exception as exc:  # noqa: BLE001 - a broken keychain is information here, not a crash
+    except Exception as exc:
         return f"unavailable ({exc})"
 
 

@@ -16,7 +16,9 @@ EXIT_SOME_INVALID = 1
 EXIT_USAGE = 2
 
 
-def register(subparsers: Any, add_global_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(
+    subparsers: Any, add_global_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="check FASTQ, SAM/BAM/CRAM and VCF/BCF files: integrity, format, QC metrics, checksums",
@@ -24,21 +26,43 @@ def register(subparsers: Any, add_global_options: Callable[[argparse.ArgumentPar
         "(warnings allowed), 1 when any is invalid, 2 on a usage error.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    parser.add_argument("--json", action="store_true", help="print one JSON object per file (a list)")
-    parser.add_argument("--reference", metavar="FASTA", type=Path, help="reference FASTA for CRAM files")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per file (a list)"
+    )
+    parser.add_argument(
+        "--reference", metavar="FASTA", type=Path, help="reference FASTA for CRAM files"
+    )
     parser.add_argument("--workers", type=int, metavar="N", help="files checked in parallel")
     parser.add_argument(
-        "--html", metavar="DIR", type=Path, help="also write a self-contained HTML report per file into DIR"
+        "--html",
+        metavar="DIR",
+        type=Path,
+        help="also write a self-contained HTML report per file into DIR",
     )
-    parser.add_argument("--no-store", action="store_true", help="do not keep the reports in the local store")
-    preflight = parser.add_argument_group("imputation pre-flight (what the imputation server would reject)")
-    preflight.add_argument("--preflight", choices=["imputation"], help="also run the pre-flight for VCF files")
-    preflight.add_argument("--build", choices=["hg19", "hg38"], help="the build you will choose on the server")
+    parser.add_argument(
+        "--no-store", action="store_true", help="do not keep the reports in the local store"
+    )
+    preflight = parser.add_argument_group(
+        "imputation pre-flight (what the imputation server would reject)"
+    )
     preflight.add_argument(
-        "--phasing", choices=["eagle", "beagle", "no_phasing"], default="eagle", help="the phasing you will choose"
+        "--preflight", choices=["imputation"], help="also run the pre-flight for VCF files"
     )
-    preflight.add_argument("--min-samples", type=int, default=20, help="the server's minimum (default 20)")
-    preflight.add_argument("--max-samples", type=int, default=50000, help="the server's maximum (default 50000)")
+    preflight.add_argument(
+        "--build", choices=["hg19", "hg38"], help="the build you will choose on the server"
+    )
+    preflight.add_argument(
+        "--phasing",
+        choices=["eagle", "beagle", "no_phasing"],
+        default="eagle",
+        help="the phasing you will choose",
+    )
+    preflight.add_argument(
+        "--min-samples", type=int, default=20, help="the server's minimum (default 20)"
+    )
+    preflight.add_argument(
+        "--max-samples", type=int, default=50000, help="the server's maximum (default 50000)"
+    )
     add_global_options(parser)
     parser.set_defaults(handler=run)
 
@@ -51,7 +75,9 @@ def register(subparsers: Any, add_global_options: Callable[[argparse.ArgumentPar
     fix.add_argument("fix", choices=FIX_NAMES, help="which fix to apply")
     fix.add_argument("files", nargs="+", metavar="FILE", type=Path)
     fix.add_argument("--build", choices=["hg19", "hg38"], help="target build (rename_chromosomes)")
-    fix.add_argument("--overwrite", action="store_true", help="replace earlier outputs of the same fix")
+    fix.add_argument(
+        "--overwrite", action="store_true", help="replace earlier outputs of the same fix"
+    )
     add_global_options(fix)
     fix.set_defaults(handler=run_fix)
 
@@ -75,13 +101,17 @@ def run_fix(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _print_human(report: Any) -> None:
-    verdict = {"valid": "valid", "valid_with_warnings": "valid, with warnings", "invalid": "INVALID"}[
-        report.verdict.value
-    ]
+    verdict = {
+        "valid": "valid",
+        "valid_with_warnings": "valid, with warnings",
+        "invalid": "INVALID",
+    }[report.verdict.value]
     kind = report.format.value.upper()
     if report.compression.value not in ("none",):
         kind += f" ({report.compression.value})"
-    print(f"{report.path}: {verdict} — {kind}, {report.records:,} records, {report.duration_s:.1f} s")
+    print(
+        f"{report.path}: {verdict} — {kind}, {report.records:,} records, {report.duration_s:.1f} s"
+    )
     for finding in [*report.errors, *report.warnings]:
         where = finding.where()
         print(f"  {finding.severity.value}{f' ({where})' if where else ''}: {finding.message}")
@@ -144,7 +174,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         if preflight is not None:
             for document in documents:
                 document["preflight"] = [
-                    dataclasses.asdict(f) for f in preflight.findings if f.path in (None, document["path"])
+                    dataclasses.asdict(f)
+                    for f in preflight.findings
+                    if f.path in (None, document["path"])
                 ]
         print_json(documents)
     else:
@@ -152,12 +184,18 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
             _print_human(report)
         if preflight is not None:
             _print_preflight(preflight, args)
-    failed = any(r.verdict.value == "invalid" for r in reports) or (preflight is not None and not preflight.ok)
+    failed = any(r.verdict.value == "invalid" for r in reports) or (
+        preflight is not None and not preflight.ok
+    )
     return EXIT_SOME_INVALID if failed else EXIT_ALL_VALID
 
 
 def _print_preflight(preflight: Any, args: argparse.Namespace) -> None:
-    verdict = "the server would accept these files" if preflight.ok else "the server would REJECT these files"
+    verdict = (
+        "the server would accept these files"
+        if preflight.ok
+        else "the server would REJECT these files"
+    )
     print(f"\nimputation pre-flight ({args.build}, phasing {args.phasing}): {verdict}")
     for finding in preflight.findings:
         where = f" [{Path(finding.path).name}]" if finding.path else ""

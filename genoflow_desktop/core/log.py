@@ -22,11 +22,15 @@ MASK = "********"
 
 _SECRET_PATTERNS = [
     # Header-style secrets: X-Auth-Token: abc, Authorization: Bearer abc
-    re.compile(r"(?i)((?:x-auth-token|authorization|x-amz-security-token)['\"]?\s*[:=]\s*['\"]?"
-               r"(?:bearer\s+|basic\s+)?)[^\s'\",}]+"),
+    re.compile(
+        r"(?i)((?:x-auth-token|authorization|x-amz-security-token)['\"]?\s*[:=]\s*['\"]?"
+        r"(?:bearer\s+|basic\s+)?)[^\s'\",}]+"
+    ),
     # key=value secrets in URLs, forms and repr()s
-    re.compile(r"(?i)((?:token|password|passwd|secret|secret_access_key|api_key)['\"]?\s*[=:]\s*['\"]?)"
-               r"[^\s&'\",}]+"),
+    re.compile(
+        r"(?i)((?:token|password|passwd|secret|secret_access_key|api_key)['\"]?\s*[=:]\s*['\"]?)"
+        r"[^\s&'\",}]+"
+    ),
     # JSON web tokens (Cloudgene API tokens are JWTs)
     re.compile(r"()eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"),
 ]

@@ -41,10 +41,16 @@ class Settings:
     validation_workers: int = _setting(
         _default_validation_workers, "Files validated at the same time.", minimum=1, maximum=64
     )
-    upload_concurrency: int = _setting(4, "Parts sent in parallel per upload.", minimum=1, maximum=64)
+    upload_concurrency: int = _setting(
+        4, "Parts sent in parallel per upload.", minimum=1, maximum=64
+    )
     part_size_mib: int = _setting(64, "Multipart upload part size in MiB.", minimum=5, maximum=5120)
-    bandwidth_limit_kib_s: int = _setting(0, "Upload bandwidth limit in KiB/s (0 = none).", minimum=0)
-    poll_interval_s: int = _setting(30, "Seconds between job status checks.", minimum=5, maximum=3600)
+    bandwidth_limit_kib_s: int = _setting(
+        0, "Upload bandwidth limit in KiB/s (0 = none).", minimum=0
+    )
+    poll_interval_s: int = _setting(
+        30, "Seconds between job status checks.", minimum=5, maximum=3600
+    )
     notifications: bool = _setting(True, "Show desktop notifications when jobs finish.")
     notification_email: str = _setting("", "Also e-mail job results to this address.")
     theme: str = _setting("system", "Colour theme.", choices=THEMES)
@@ -70,7 +76,7 @@ def describe() -> list[tuple[str, Any, str]]:
 def _coerce(spec: dataclasses.Field[Any], value: Any) -> Any:
     """Return ``value`` if it fits the setting, else raise ValueError with the reason."""
     expected = {"int": int, "bool": bool, "str": str}[str(spec.type)]
-    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+    if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
         raise ValueError(f"expected {expected.__name__}, got {value!r}")
     meta = spec.metadata
     if "choices" in meta and value not in meta["choices"]:
@@ -124,8 +130,10 @@ def load(path: Path) -> tuple[Settings, list[str]]:
         kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         path.replace(kept)
         log.warning("settings file %s is damaged (%s); kept as %s", path, exc, kept)
-        return Settings(), [f"Your settings file could not be read ({exc}); defaults are used "
-                            f"and the old file was kept as {kept.name}."]
+        return Settings(), [
+            f"Your settings file could not be read ({exc}); defaults are used "
+            f"and the old file was kept as {kept.name}."
+        ]
     return from_dict(raw)
 
 
@@ -133,5 +141,7 @@ def save(settings: Settings, path: Path) -> None:
     """Write settings atomically: a crash mid-write leaves the previous file intact."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(dataclasses.asdict(settings), indent=2) + "\n", encoding="utf-8")
+    temporary.write_text(
+        json.dumps(dataclasses.asdict(settings), indent=2) + "\n", encoding="utf-8"
+    )
     os.replace(temporary, path)

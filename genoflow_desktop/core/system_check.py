@@ -47,7 +47,11 @@ LIBRARY_PACKAGES: dict[str, tuple[str, str]] = {
 }
 
 # What each platform plugin needs; only the one that will be used is checked.
-PLATFORM_PLUGINS = {"xcb": "libqxcb.so", "wayland": "libqwayland.so", "offscreen": "libqoffscreen.so"}
+PLATFORM_PLUGINS = {
+    "xcb": "libqxcb.so",
+    "wayland": "libqwayland.so",
+    "offscreen": "libqoffscreen.so",
+}
 
 
 def _qt_dir() -> Path | None:
@@ -65,9 +69,7 @@ def _missing_libraries(binary: Path) -> set[str]:
         return set()
     result = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=False)
     return {
-        line.split("=>")[0].strip()
-        for line in result.stdout.splitlines()
-        if "not found" in line
+        line.split("=>")[0].strip() for line in result.stdout.splitlines() if "not found" in line
     }
 
 
@@ -104,7 +106,9 @@ def missing_qt_libraries(platform: str | None = None) -> set[str]:
     qt_dir = _qt_dir()
     if not sys.platform.startswith("linux") or qt_dir is None:
         return set()
-    binaries = [qt_dir / "lib" / f"libQt6{name}.so.6" for name in ("Core", "Gui", "Widgets", "Network")]
+    binaries = [
+        qt_dir / "lib" / f"libQt6{name}.so.6" for name in ("Core", "Gui", "Widgets", "Network")
+    ]
     plugin = PLATFORM_PLUGINS.get(platform or expected_platform())
     if plugin:
         binaries.append(qt_dir / "plugins" / "platforms" / plugin)

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import qasync
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 import genoflow_desktop
@@ -112,13 +119,22 @@ class GenoflowApp:
         self.messages = MessageBus()
         self.executors = Executors.create(settings.validation_workers)
         self.runner = TaskRunner()
-        self.store_access = StoreAccess(store_opener or (lambda: _open_store(dirs)), self.executors.db)
+        self.store_access = StoreAccess(
+            store_opener or (lambda: _open_store(dirs)), self.executors.db
+        )
         self.views = build_views(
-            store=self.store_access, runner=self.runner, settings=settings, settings_file=dirs.settings_file
+            store=self.store_access,
+            runner=self.runner,
+            settings=settings,
+            settings_file=dirs.settings_file,
         )
         self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
         self.validation = ValidationQueue(
-            self.runner, self.executors.validation, self.executors.disk, self.store_access, dirs.cache / "reports"
+            self.runner,
+            self.executors.validation,
+            self.executors.disk,
+            self.store_access,
+            dirs.cache / "reports",
         )
         self._wire()
 
@@ -141,7 +157,11 @@ class GenoflowApp:
         self.validation.file_checked.connect(upload.show_report)
         dashboard.navigate_requested.connect(self.window.show_view)
         settings_view.settings_saved.connect(self._on_settings_saved)
-        self.messages.subscribe(lambda m: QTimer.singleShot(0, lambda: self.window.statusBar().showMessage(m.text, 8000)))
+        self.messages.subscribe(
+            lambda m: QTimer.singleShot(
+                0, lambda: self.window.statusBar().showMessage(m.text, 8000)
+            )
+        )
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:
         if settings.theme != self.settings.theme:

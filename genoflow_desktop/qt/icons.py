@@ -47,7 +47,9 @@ def icon(name: str) -> QIcon:
     colors = {
         QIcon.Mode.Normal: palette.color(QPalette.ColorRole.WindowText),
         QIcon.Mode.Selected: palette.color(QPalette.ColorRole.HighlightedText),
-        QIcon.Mode.Disabled: palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText),
+        QIcon.Mode.Disabled: palette.color(
+            QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText
+        ),
     }
     ratio = _screen_ratio()
     result = QIcon()

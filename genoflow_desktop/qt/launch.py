@@ -25,7 +25,9 @@ def launch(context: CommandContext, *, files: Sequence[str], smoke: bool) -> int
     if sys.platform.startswith("linux"):
         platform = system_check.expected_platform()
         # A platform plugin that cannot load makes Qt abort the process, so check first.
-        missing = system_check.missing_qt_libraries(platform) if platform in ("xcb", "wayland") else set()
+        missing = (
+            system_check.missing_qt_libraries(platform) if platform in ("xcb", "wayland") else set()
+        )
         if missing:
             raise UserError(system_check.install_advice(missing))
     try:

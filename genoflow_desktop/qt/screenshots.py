@@ -13,16 +13,16 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import asyncio  # noqa: E402
+import asyncio
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+import qasync
+from PySide6.QtCore import QEventLoop, QTimer
 
-from genoflow_desktop.core import paths  # noqa: E402
-from genoflow_desktop.core import settings as core_settings  # noqa: E402
-from genoflow_desktop.core.store import demo, open_store  # noqa: E402
-from genoflow_desktop.qt.app import GenoflowApp, create_application  # noqa: E402
-from genoflow_desktop.qt.style import apply_theme  # noqa: E402
+from genoflow_desktop.core import paths
+from genoflow_desktop.core import settings as core_settings
+from genoflow_desktop.core.store import demo, open_store
+from genoflow_desktop.qt.app import GenoflowApp, create_application
+from genoflow_desktop.qt.style import apply_theme
 
 SIZE = (1180, 760)
 
@@ -46,8 +46,13 @@ def _write_demo_files(folder: Path) -> None:
             if number == skip:
                 continue
             sequence = "".join(rng.choice("ACGT") for _ in range(150))
-            quality = "".join(chr(33 + max(2, min(40, int(rng.gauss(36 - cycle * 0.06, 3))))) for cycle in range(150))
-            lines.append(f"@A00123:8:H7KJ:1:1101:{number}:1000 {mate}:N:0:ACGT\n{sequence}\n+\n{quality}\n")
+            quality = "".join(
+                chr(33 + max(2, min(40, int(rng.gauss(36 - cycle * 0.06, 3)))))
+                for cycle in range(150)
+            )
+            lines.append(
+                f"@A00123:8:H7KJ:1:1101:{number}:1000 {mate}:N:0:ACGT\n{sequence}\n+\n{quality}\n"
+            )
         return gzip.compress("".join(lines).encode())
 
     (folder / "NA12878_S1_R1_001.fastq.gz").write_bytes(reads(1, 3000))
@@ -56,7 +61,9 @@ def _write_demo_files(folder: Path) -> None:
         "##fileformat=VCFv4.2\n##contig=<ID=20,length=64444167>\n"
         '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n"
-        + "".join(f"20\t{60000 + 100 * i}\trs{i}\tA\tG\t50\tPASS\t.\tGT\t0|1\t1|1\n" for i in range(200))
+        + "".join(
+            f"20\t{60000 + 100 * i}\trs{i}\tA\tG\t50\tPASS\t.\tGT\t0|1\t1|1\n" for i in range(200)
+        )
     )
     (folder / "notes.txt").write_text("Sequencing run 42: samples received 2026-11-02.\n")
 
@@ -73,7 +80,9 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     store = open_store(dirs.database)
     with store.session() as session:
         demo.seed(session, datetime.now(UTC))
-    genoflow = GenoflowApp(app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store)
+    genoflow = GenoflowApp(
+        app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store
+    )
     window = genoflow.window
     window.resize(*SIZE)
     window.show()

@@ -84,9 +84,10 @@ class SingleInstance(QObject):
         while True:
             if socket.bytesAvailable():
                 data += bytes(socket.readAll().data())
-            elif socket.state() != QLocalSocket.LocalSocketState.ConnectedState:
-                break
-            elif not socket.waitForReadyRead(TIMEOUT_MS):
+            elif (
+                socket.state() != QLocalSocket.LocalSocketState.ConnectedState
+                or not socket.waitForReadyRead(TIMEOUT_MS)
+            ):
                 break
         socket.close()
         socket.deleteLater()

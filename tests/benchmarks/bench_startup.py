@@ -60,7 +60,9 @@ def main() -> int:
     print(f"| start-up to first paint ({RUNS} runs) | median ms | min ms | max ms |")
     print("|---|---|---|---|")
     print(f"| genoflow --smoke | {ours_median:.0f} | {min(ours):.0f} | {max(ours):.0f} |")
-    print(f"| bare PySide6 + pyqtgraph window | {bare_median:.0f} | {min(bare):.0f} | {max(bare):.0f} |")
+    print(
+        f"| bare PySide6 + pyqtgraph window | {bare_median:.0f} | {min(bare):.0f} | {max(bare):.0f} |"
+    )
     print(f"\nratio genoflow / bare window: {ours_median / bare_median:.2f}; target: under 1000 ms")
     return 0
 

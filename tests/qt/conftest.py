@@ -46,7 +46,9 @@ def genoflow_app(qapp: QApplication, qtbot, loop, app_dirs: AppDirs, store: Stor
     """The real composition root, as `genoflow` builds it, minus the event-loop run."""
     from genoflow_desktop.qt.app import GenoflowApp
 
-    app = GenoflowApp(qapp, app_dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store)
+    app = GenoflowApp(
+        qapp, app_dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store
+    )
     yield app
     app.window.close()
     app.runner.cancel_all()

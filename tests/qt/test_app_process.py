@@ -25,17 +25,25 @@ def test_second_launch_brings_the_first_forward(tmp_path: Path) -> None:
     log_file = tmp_path / "logs" / "genoflow.log"
     first = subprocess.Popen(
         [sys.executable, "-m", "genoflow_desktop", "--basedir", str(tmp_path)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert _wait_for(lambda: log_file.exists() and "main window shown" in log_file.read_text())
         reads = CORPUS / "fastq" / "biopython__example.fastq"
         second = subprocess.run(
             [sys.executable, "-m", "genoflow_desktop", "--basedir", str(tmp_path), str(reads)],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert second.returncode == 0, second.stderr
-        assert _wait_for(lambda: "another launch asked for the window, with 1 file(s)" in log_file.read_text())
+        assert _wait_for(
+            lambda: "another launch asked for the window, with 1 file(s)" in log_file.read_text()
+        )
         assert first.poll() is None  # the first instance is still running
         assert log_file.read_text().count("main window shown") == 1  # no second window
     finally:

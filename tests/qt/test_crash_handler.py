@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.qt.conftest import wait_idle
-
 import asyncio
 import sys
 import threading
@@ -14,6 +12,7 @@ import pytest
 from genoflow_desktop.core import log as core_log
 from genoflow_desktop.core.paths import AppDirs
 from genoflow_desktop.qt.crash_handler import CrashHandler
+from tests.qt.conftest import wait_idle
 
 
 @pytest.fixture
@@ -44,7 +43,9 @@ def test_excepthook_logs_and_shows_dialog(qtbot, handler, app_dirs: AppDirs) -> 
     assert "ValueError: boom in a slot" in _log_text(app_dirs)
 
 
-def test_worker_thread_exception_reaches_the_dialog_on_the_gui_thread(qtbot, handler, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
+def test_worker_thread_exception_reaches_the_dialog_on_the_gui_thread(
+    qtbot, handler, app_dirs: AppDirs
+) -> None:  # type: ignore[no-untyped-def]
     def work() -> None:
         raise RuntimeError("boom in a thread")
 

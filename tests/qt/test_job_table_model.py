@@ -9,8 +9,16 @@ from genoflow_desktop.qt.models.job_table_model import COLUMNS, SORT_ROLE, JobTa
 def rows(n: int) -> list[JobRow]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return [
-        JobRow(f"id{i}", f"Job {i}", "Michigan", "imputation", "running", start + timedelta(hours=i),
-               start + timedelta(hours=i + 1), "ana")
+        JobRow(
+            f"id{i}",
+            f"Job {i}",
+            "Michigan",
+            "imputation",
+            "running",
+            start + timedelta(hours=i),
+            start + timedelta(hours=i + 1),
+            "ana",
+        )
         for i in range(n)
     ]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.qt.conftest import wait_idle
-
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
@@ -15,6 +13,7 @@ from genoflow_desktop.core.paths import AppDirs
 from genoflow_desktop.core.store.models import Job, Notification
 from genoflow_desktop.qt.main_window import MainWindow
 from genoflow_desktop.qt.window_state import WindowState
+from tests.qt.conftest import wait_idle
 
 VIEW_TITLES = ["Dashboard", "Upload", "Pipelines", "Results", "Settings"]
 
@@ -23,7 +22,9 @@ def test_every_view_can_be_visited(qtbot, loop, genoflow_app) -> None:  # type: 
     window = genoflow_app.window
     qtbot.addWidget(window)
     window.show()
-    assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == VIEW_TITLES
+    assert [
+        window.navigation.item(i).text() for i in range(window.navigation.count())
+    ] == VIEW_TITLES
     for row, title in enumerate(VIEW_TITLES):
         window.navigation.setCurrentRow(row)
         wait_idle(qtbot, genoflow_app.runner)
@@ -44,12 +45,14 @@ def test_view_shortcuts_and_menus(qtbot, genoflow_app) -> None:  # type: ignore[
 
 def test_dashboard_counts_come_from_the_store(qtbot, loop, genoflow_app, store) -> None:  # type: ignore[no-untyped-def]
     with store.session() as session:
-        session.add_all([
-            Job(name="a", kind=JobKind.IMPUTATION, state=JobState.RUNNING),
-            Job(name="b", kind=JobKind.IMPUTATION, state=JobState.QUEUED),
-            Job(name="c", kind=JobKind.WORKFLOW, state=JobState.FAILED),
-            Notification(level="info", title="done"),
-        ])
+        session.add_all(
+            [
+                Job(name="a", kind=JobKind.IMPUTATION, state=JobState.RUNNING),
+                Job(name="b", kind=JobKind.IMPUTATION, state=JobState.QUEUED),
+                Job(name="c", kind=JobKind.WORKFLOW, state=JobState.FAILED),
+                Notification(level="info", title="done"),
+            ]
+        )
     window = genoflow_app.window
     qtbot.addWidget(window)
     window.show_view("results")
@@ -63,7 +66,12 @@ def test_dashboard_counts_come_from_the_store(qtbot, loop, genoflow_app, store) 
 
 def test_results_lists_the_jobs_in_the_store(qtbot, loop, genoflow_app, store) -> None:  # type: ignore[no-untyped-def]
     with store.session() as session:
-        session.add_all([Job(name=f"job {i}", kind=JobKind.IMPUTATION, state=JobState.COMPLETED) for i in range(25)])
+        session.add_all(
+            [
+                Job(name=f"job {i}", kind=JobKind.IMPUTATION, state=JobState.COMPLETED)
+                for i in range(25)
+            ]
+        )
     window = genoflow_app.window
     qtbot.addWidget(window)
     window.show_view("results")
@@ -87,12 +95,19 @@ def test_dropped_files_and_folders_land_in_upload(qtbot, genoflow_app, tmp_path:
     window.show()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(single))])
-    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
     upload = genoflow_app.views["upload"]
     assert window.current_view_key == "upload"
-    names = sorted(upload.files.topLevelItem(i).text(0) for i in range(upload.files.topLevelItemCount()))
+    names = sorted(
+        upload.files.topLevelItem(i).text(0) for i in range(upload.files.topLevelItemCount())
+    )
     assert names == ["a_R1.fastq.gz", "a_R2.fastq.gz", "calls.vcf.gz"]
     window.files_dropped.emit([str(single)])  # the same file again is not added twice
     assert upload.files.topLevelItemCount() == 3
@@ -103,7 +118,11 @@ def test_geometry_and_view_are_remembered(qtbot, app_dirs: AppDirs) -> None:  # 
     from genoflow_desktop.qt.views.upload import UploadView
 
     def make() -> MainWindow:
-        window = MainWindow({"upload": UploadView(), "pipelines": PipelinesView()}, WindowState(app_dirs.config), app_dirs.logs)
+        window = MainWindow(
+            {"upload": UploadView(), "pipelines": PipelinesView()},
+            WindowState(app_dirs.config),
+            app_dirs.logs,
+        )
         qtbot.addWidget(window)
         return window
 
@@ -145,7 +164,9 @@ def test_settings_view_saves_to_the_settings_file(qtbot, genoflow_app, app_dirs:
     assert QApplication.palette().window().color().name() == "#1f2328"  # the dark theme applied
 
 
-def test_dropped_files_are_checked_and_reported(qtbot, genoflow_app, store, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
+def test_dropped_files_are_checked_and_reported(
+    qtbot, genoflow_app, store, app_dirs: AppDirs
+) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import CORPUS
 
     good = CORPUS / "bam" / "generated__ce1000.bam"

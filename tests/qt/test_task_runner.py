@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from tests.qt.conftest import wait_idle
-
 import time
 
 from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.progress import CancelToken, Progress
 from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
+from tests.qt.conftest import wait_idle
 
 
 def slow_count(n: int, *, progress, cancel: CancelToken) -> int:  # type: ignore[no-untyped-def]

@@ -25,7 +25,12 @@ sys.exit(main(['--temp-basedir', 'info', '--json']))
 
 def test_core_and_cli_work_without_qt() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", BLOCK_QT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", BLOCK_QT],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert '"schema"' in result.stdout
@@ -35,7 +40,11 @@ def test_import_contracts_hold() -> None:
     """The layering rules in pyproject.toml ([tool.importlinter]) are checked by import-linter."""
     result = subprocess.run(
         [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 3 kept, 0 broken" in result.stdout

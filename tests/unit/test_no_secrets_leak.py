@@ -20,7 +20,9 @@ def _all_database_text(path: Path) -> str:
     connection = sqlite3.connect(path)
     try:
         chunks = []
-        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
         for table in tables:
             for row in connection.execute(f'SELECT * FROM "{table}"'):
                 chunks.extend(str(value) for value in row)

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from genoflow_desktop.core import settings
 
 
@@ -20,10 +22,21 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_invalid_values_fall_back_to_defaults_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"theme": "purple", "part_size_mib": 1, "upload_concurrency": "4",
-                                "notifications": False, "colour": "red"}))
+    path.write_text(
+        json.dumps(
+            {
+                "theme": "purple",
+                "part_size_mib": 1,
+                "upload_concurrency": "4",
+                "notifications": False,
+                "colour": "red",
+            }
+        )
+    )
     loaded, warnings = settings.load(path)
-    assert loaded.theme == "system" and loaded.part_size_mib == 64 and loaded.upload_concurrency == 4
+    assert (
+        loaded.theme == "system" and loaded.part_size_mib == 64 and loaded.upload_concurrency == 4
+    )
     assert loaded.notifications is False
     assert any("'theme'" in w for w in warnings)
     assert any("minimum 5" in w for w in warnings)
@@ -60,10 +73,8 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(settings.os, "replace", failing_replace)
-    try:
+    with pytest.raises(OSError, match="disk full"):
         settings.save(settings.Settings(theme="dark"), path)
-    except OSError:
-        pass
     assert settings.load(path)[0].theme == "light"
 
 
@@ -77,4 +88,6 @@ def test_every_setting_is_described() -> None:
 
 def test_no_setting_can_hold_a_secret() -> None:
     secret_words = ("token", "secret", "password", "key")
-    assert not [f for f in settings.Settings.__dataclass_fields__ if any(w in f for w in secret_words)]
+    assert not [
+        f for f in settings.Settings.__dataclass_fields__ if any(w in f for w in secret_words)
+    ]

@@ -8,7 +8,9 @@ def test_advice_names_debian_and_fedora_packages() -> None:
 
 
 def test_import_error_mentioning_a_library_is_explained() -> None:
-    error = ImportError("libxkbcommon.so.0: cannot open shared object file: No such file or directory")
+    error = ImportError(
+        "libxkbcommon.so.0: cannot open shared object file: No such file or directory"
+    )
     assert "libxkbcommon0" in system_check.explain_import_error(error)
 
 

@@ -8,6 +8,7 @@ to a plain-text file of our own.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,9 @@ def _keyring() -> Any:
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
-        raise SecretStoreUnavailable("No system keychain is available to keep your token.", hint=NO_KEYCHAIN_HINT)
+        raise SecretStoreUnavailable(
+            "No system keychain is available to keep your token.", hint=NO_KEYCHAIN_HINT
+        )
     return keyring
 
 
@@ -47,7 +50,9 @@ def _account(service: Service) -> str:
 def _service(session: Session, name: str) -> Service:
     service = session.scalar(select(Service).where(Service.name == name))
     if service is None:
-        raise UserError(f"There is no service called '{name}'.", hint="See 'genoflow services' for the list.")
+        raise UserError(
+            f"There is no service called '{name}'.", hint="See 'genoflow services' for the list."
+        )
     return service
 
 
@@ -63,14 +68,18 @@ def set_token(
     """Store ``token`` for the service in the keychain and record its metadata."""
     token = token.strip()
     if not token:
-        raise UserError("The token is empty.", hint="Paste the API token from the service's profile page.")
+        raise UserError(
+            "The token is empty.", hint="Paste the API token from the service's profile page."
+        )
     service = _service(session, service_name)
     keyring = _keyring()
     register_secret(token)
     try:
         keyring.set_password(KEYRING_SERVICE, _account(service), token)
     except Exception as exc:  # keyring backends raise their own error types
-        raise SecretStoreUnavailable(f"The system keychain refused to store the token ({exc}).", hint=NO_KEYCHAIN_HINT) from exc
+        raise SecretStoreUnavailable(
+            f"The system keychain refused to store the token ({exc}).", hint=NO_KEYCHAIN_HINT
+        ) from exc
     credential = session.scalar(select(Credential).where(Credential.service_id == service.id))
     if credential is None:
         credential = Credential(service_id=service.id)
@@ -96,10 +105,9 @@ def get_token(session: Session, service_name: str) -> str | None:
 def delete_token(session: Session, service_name: str) -> None:
     service = _service(session, service_name)
     keyring = _keyring()
-    try:
+    # Already gone is fine: the goal is reached.
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(KEYRING_SERVICE, _account(service))
-    except keyring.errors.PasswordDeleteError:
-        pass  # already gone: the goal is reached
     credential = session.scalar(select(Credential).where(Credential.service_id == service.id))
     if credential is not None:
         session.delete(credential)

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.domain import JobKind, JobState, UploadStatus
-from genoflow_desktop.core.store.models import DataFile, Job, JobStatusEvent, Notification, Service, Upload
+from genoflow_desktop.core.store.models import (
+    DataFile,
+    Job,
+    JobStatusEvent,
+    Notification,
+    Service,
+    Upload,
+)
 
 SERVICES = [
     ("Michigan Imputation Server 2", "cloudgene", "https://imputationserver.sph.umich.edu"),
@@ -16,15 +23,26 @@ SERVICES = [
     ("Lab WES (Toil on Slurm)", "wes", "https://wes.lab.example.org/ga4gh/wes/v1"),
 ]
 OWNERS = ["ana.silva", "kwame.mensah", "li.wei", "sofia.rossi"]
-STATES = [JobState.COMPLETED] * 10 + [JobState.RUNNING] * 3 + [JobState.QUEUED] * 2 + [
-    JobState.FAILED, JobState.FAILED, JobState.CANCELED, JobState.DOWNLOADING, JobState.SUBMITTING,
-]
+STATES = (
+    [JobState.COMPLETED] * 10
+    + [JobState.RUNNING] * 3
+    + [JobState.QUEUED] * 2
+    + [
+        JobState.FAILED,
+        JobState.FAILED,
+        JobState.CANCELED,
+        JobState.DOWNLOADING,
+        JobState.SUBMITTING,
+    ]
+)
 
 
 def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7) -> None:
     """Add services, jobs in every state with their history, uploads and notifications."""
     rng = random.Random(seed_value)
-    services = [Service(name=n, kind=k, base_url=u, builtin=k == "cloudgene") for n, k, u in SERVICES]
+    services = [
+        Service(name=n, kind=k, base_url=u, builtin=k == "cloudgene") for n, k, u in SERVICES
+    ]
     session.add_all(services)
     session.flush()
     for number in range(jobs):
@@ -34,7 +52,9 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
         created = now - timedelta(hours=number * 7 + rng.randint(0, 5), minutes=rng.randint(0, 59))
         cohort = rng.choice(["GSA-v3 batch", "H3Africa array", "UKB pilot", "Trio panel"])
         job = Job(
-            name=f"{cohort} {number + 1:02d} chr1-22" if imputation else f"WGS sample NA{12878 + number}",
+            name=f"{cohort} {number + 1:02d} chr1-22"
+            if imputation
+            else f"WGS sample NA{12878 + number}",
             kind=JobKind.IMPUTATION if imputation else JobKind.WORKFLOW,
             pipeline="imputationserver2" if imputation else "wgs-germline",
             service_id=service.id,
@@ -45,25 +65,67 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
             remote_id=f"job-{created:%Y%m%d-%H%M%S}-{rng.randint(100, 999)}",
         )
         session.add(job)
-        for step, step_state in enumerate([JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, state]):
-            session.add(JobStatusEvent(job=job, state=step_state.value, at=created + timedelta(minutes=step * 20)))
+        for step, step_state in enumerate(
+            [JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, state]
+        ):
+            session.add(
+                JobStatusEvent(
+                    job=job, state=step_state.value, at=created + timedelta(minutes=step * 20)
+                )
+            )
             if step_state is state:
                 break
-    for number, status in enumerate([UploadStatus.UPLOADING, UploadStatus.PAUSED, UploadStatus.COMPLETED,
-                                     UploadStatus.COMPLETED, UploadStatus.FAILED]):
+    for number, status in enumerate(
+        [
+            UploadStatus.UPLOADING,
+            UploadStatus.PAUSED,
+            UploadStatus.COMPLETED,
+            UploadStatus.COMPLETED,
+            UploadStatus.FAILED,
+        ]
+    ):
         name = f"S{number + 1}_L001_R1_001.fastq.gz"
         size = rng.randint(2, 40) * 1_000_000_000
-        data_file = DataFile(path=f"/data/run42/{name}", name=name, size=size, mtime_ns=0,
-                             format="fastq", compression="bgzf")
+        data_file = DataFile(
+            path=f"/data/run42/{name}",
+            name=name,
+            size=size,
+            mtime_ns=0,
+            format="fastq",
+            compression="bgzf",
+        )
         session.add(data_file)
         session.flush()
-        session.add(Upload(
-            file_id=data_file.id, source_path=data_file.path, source_size=size, source_mtime_ns=0,
-            profile="lab-bucket", bucket="lab-sequencing", key=f"run42/{name}", part_size=64 << 20,
-            status=status.value, bytes_done=size if status is UploadStatus.COMPLETED else size // 3,
-        ))
-    session.add_all([
-        Notification(level="info", title="Imputation finished: GSA-v3 batch 01", body="22 result files downloaded."),
-        Notification(level="error", title="Job failed: H3Africa array 03", body="Only 12 samples; at least 20 needed."),
-        Notification(level="warning", title="Token for TOPMed expires in 5 days", body="Add a new token in Settings."),
-    ])
+        session.add(
+            Upload(
+                file_id=data_file.id,
+                source_path=data_file.path,
+                source_size=size,
+                source_mtime_ns=0,
+                profile="lab-bucket",
+                bucket="lab-sequencing",
+                key=f"run42/{name}",
+                part_size=64 << 20,
+                status=status.value,
+                bytes_done=size if status is UploadStatus.COMPLETED else size // 3,
+            )
+        )
+    session.add_all(
+        [
+            Notification(
+                level="info",
+                title="Imputation finished: GSA-v3 batch 01",
+                body="22 result files downloaded.",
+            ),
+            Notification(
+                level="error",
+                title="Job failed: H3Africa array 03",
+                body="Only 12 samples; at least 20 needed.",
+            ),
+            Notification(
+                level="warning",
+                title="Token for TOPMed expires in 5 days",
+                body="Add a new token in Settings.",
+            ),
+        ]
+    )

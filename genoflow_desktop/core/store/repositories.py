@@ -28,7 +28,11 @@ from genoflow_desktop.core.store.models import (
 from genoflow_desktop.core.validation.report import ValidationReport
 
 ACTIVE_JOB_STATES = [s.value for s in JobState if not s.is_final and s is not JobState.DRAFT]
-ACTIVE_UPLOAD_STATES = [UploadStatus.PENDING.value, UploadStatus.UPLOADING.value, UploadStatus.PAUSED.value]
+ACTIVE_UPLOAD_STATES = [
+    UploadStatus.PENDING.value,
+    UploadStatus.UPLOADING.value,
+    UploadStatus.PAUSED.value,
+]
 
 
 def summary(session: Session) -> StoreSummary:
@@ -53,8 +57,14 @@ def summary(session: Session) -> StoreSummary:
 def job_rows(session: Session, limit: int | None = None) -> list[JobRow]:
     statement = (
         select(
-            Job.id, Job.name, Service.name, Job.kind, Job.state,
-            Job.created_at, Job.updated_at, Job.owner,
+            Job.id,
+            Job.name,
+            Service.name,
+            Job.kind,
+            Job.state,
+            Job.created_at,
+            Job.updated_at,
+            Job.owner,
         )
         .outerjoin(Service, Service.id == Job.service_id)
         .order_by(Job.created_at.desc())
@@ -75,7 +85,9 @@ def set_job_state(session: Session, job: Job, state: JobState, message: str = ""
     session.add(JobStatusEvent(job=job, state=state.value, message=message, at=job.updated_at))
 
 
-def record_validation(session: Session, report: ValidationReport, *, finished_at: datetime | None = None) -> ValidationResult:
+def record_validation(
+    session: Session, report: ValidationReport, *, finished_at: datetime | None = None
+) -> ValidationResult:
     """Store a validation report against its file (one file row per path, size and mtime)."""
     import genoflow_desktop
 
@@ -86,7 +98,9 @@ def record_validation(session: Session, report: ValidationReport, *, finished_at
     except OSError:
         size, mtime_ns = report.size, 0
     data_file = session.scalar(
-        select(DataFile).where(DataFile.path == str(path), DataFile.size == size, DataFile.mtime_ns == mtime_ns)
+        select(DataFile).where(
+            DataFile.path == str(path), DataFile.size == size, DataFile.mtime_ns == mtime_ns
+        )
     )
     if data_file is None:
         data_file = DataFile(path=str(path), name=path.name, size=size, mtime_ns=mtime_ns)

@@ -36,7 +36,9 @@ def _unreadable(path: Path, error: OSError) -> ValidationReport:
     return report
 
 
-def _unknown_format(path: Path, sniffed: SniffResult, cancel: CancelToken | None) -> ValidationReport:
+def _unknown_format(
+    path: Path, sniffed: SniffResult, cancel: CancelToken | None
+) -> ValidationReport:
     report = ValidationReport(path=str(path), compression=sniffed.compression)
     report.size = path.stat().st_size
     report.error(

@@ -33,7 +33,9 @@ svg .axis{stroke:#8c959f;stroke-width:1} .muted{color:#57606a}
 
 
 def _table(rows: Iterable[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(_fmt(v))}</td></tr>" for k, v in rows)
+    cells = "".join(
+        f"<tr><th>{escape(str(k))}</th><td>{escape(_fmt(v))}</td></tr>" for k, v in rows
+    )
     return f"<table>{cells}</table>"
 
 
@@ -52,14 +54,28 @@ def _finding(finding: Finding) -> str:
     hint = f'<div class="hint">{escape(finding.hint)}</div>' if finding.hint else ""
     return (
         f'<div class="finding {finding.severity.value}"><b>{escape(finding.severity.value.title())}'
-        f'{" · " + escape(where) if where else ""}</b> {escape(finding.message)}{hint}</div>'
+        f"{' · ' + escape(where) if where else ''}</b> {escape(finding.message)}{hint}</div>"
     )
 
 
 def _fastq_sections(m: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
-    rows = [(name.replace("_", " ").capitalize(), m.get(name)) for name in (
-        "reads", "bases", "min_length", "max_length", "mean_length", "n50", "gc_percent",
-        "n_percent", "mean_quality", "q20_percent", "q30_percent", "quality_encoding")]
+    rows = [
+        (name.replace("_", " ").capitalize(), m.get(name))
+        for name in (
+            "reads",
+            "bases",
+            "min_length",
+            "max_length",
+            "mean_length",
+            "n50",
+            "gc_percent",
+            "n_percent",
+            "mean_quality",
+            "q20_percent",
+            "q30_percent",
+            "quality_encoding",
+        )
+    ]
     charts = []
     per_position = m.get("per_position") or {}
     positions = list(range(1, int(per_position.get("positions") or 0) + 1))  # cycles 1..n
@@ -71,35 +87,71 @@ def _fastq_sections(m: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[str]
         series = {"mean": per_position["mean_quality"]}
         if "median" in quantiles:
             series["median"] = quantiles["median"]
-        charts.append(svg_charts.line_chart(
-            "Quality per position", positions, series, "position in read (bp)", "Phred quality", bands=bands))
+        charts.append(
+            svg_charts.line_chart(
+                "Quality per position",
+                positions,
+                series,
+                "position in read (bp)",
+                "Phred quality",
+                bands=bands,
+            )
+        )
     base_percent = per_position.get("base_percent") or {}
     if positions and base_percent:
-        charts.append(svg_charts.line_chart(
-            "Base composition per position", positions, base_percent, "position in read (bp)", "% of bases",
-            y_range=(0, 100)))
+        charts.append(
+            svg_charts.line_chart(
+                "Base composition per position",
+                positions,
+                base_percent,
+                "position in read (bp)",
+                "% of bases",
+                y_range=(0, 100),
+            )
+        )
     histogram = m.get("length_histogram") or []
     if histogram:
         labels = [str(low) if low == high else f"{low}-{high}" for low, high, _ in histogram]
-        charts.append(svg_charts.bar_chart("Read lengths", labels, [n for *_, n in histogram], "length (bp)", "reads"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Read lengths", labels, [n for *_, n in histogram], "length (bp)", "reads"
+            )
+        )
     per_read = m.get("per_read_mean_quality") or []
     if per_read:
-        charts.append(svg_charts.bar_chart(
-            "Mean quality per read", [str(q) for q, _ in per_read], [n for _, n in per_read], "mean Phred quality", "reads"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Mean quality per read",
+                [str(q) for q, _ in per_read],
+                [n for _, n in per_read],
+                "mean Phred quality",
+                "reads",
+            )
+        )
     adapters = (m.get("adapter_content") or {}).get("cumulative_percent") or {}
     if positions and adapters:
         trimmed = {name: values[: len(positions)] for name, values in adapters.items()}
         if all(len(v) == len(positions) for v in trimmed.values()):
-            charts.append(svg_charts.line_chart(
-                "Adapter content", positions, trimmed, "position in read (bp)", "% of reads", y_range=(0, 100)))
+            charts.append(
+                svg_charts.line_chart(
+                    "Adapter content",
+                    positions,
+                    trimmed,
+                    "position in read (bp)",
+                    "% of reads",
+                    y_range=(0, 100),
+                )
+            )
     return rows, charts
 
 
 def _alignment_sections(m: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
     header = m.get("header") or {}
     rows: list[tuple[str, Any]] = [
-        ("Records", m.get("records")), ("References", header.get("references")),
-        ("Samples", ", ".join(header.get("samples") or []) or None), ("Sort order (claimed)", header.get("sort_order")),
+        ("Records", m.get("records")),
+        ("References", header.get("references")),
+        ("Samples", ", ".join(header.get("samples") or []) or None),
+        ("Sort order (claimed)", header.get("sort_order")),
     ]
     for name, (passed, failed) in (m.get("flagstat") or {}).items():
         rows.append((f"flagstat: {name.replace('_', ' ')}", f"{passed:,} + {failed:,}"))
@@ -107,12 +159,20 @@ def _alignment_sections(m: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[
     counts = (m.get("mapq") or {}).get("counts") or {}
     if counts:
         keys = sorted(counts, key=int)
-        charts.append(svg_charts.bar_chart("Mapping quality", keys, [counts[k] for k in keys], "MAPQ", "reads"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Mapping quality", keys, [counts[k] for k in keys], "MAPQ", "reads"
+            )
+        )
     histogram = (m.get("insert_size") or {}).get("histogram") or {}
     if histogram.get("counts"):
         width = histogram["bin_width"]
         labels = [str(i * width) for i in range(len(histogram["counts"]))]
-        charts.append(svg_charts.bar_chart("Insert size", labels, histogram["counts"], "insert size (bp)", "pairs"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Insert size", labels, histogram["counts"], "insert size (bp)", "pairs"
+            )
+        )
     return rows, charts
 
 
@@ -121,21 +181,42 @@ def _variant_sections(m: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[st
     genotypes = m.get("genotypes") or {}
     build = (m.get("build_guess") or {}).get("build")
     rows = [
-        ("VCF version", header.get("version")), ("Samples", header.get("samples")), ("Records", m.get("records")),
-        ("SNPs", m.get("snps")), ("Indels", m.get("indels")), ("Multiallelic", m.get("multiallelic")),
-        ("Ts/Tv", m.get("ts_tv")), ("Phasing", genotypes.get("phasing")), ("Sorted", m.get("sorted")),
-        ("Genome build (guess)", build), ("Index", "present" if (m.get("index") or {}).get("present") else "absent"),
+        ("VCF version", header.get("version")),
+        ("Samples", header.get("samples")),
+        ("Records", m.get("records")),
+        ("SNPs", m.get("snps")),
+        ("Indels", m.get("indels")),
+        ("Multiallelic", m.get("multiallelic")),
+        ("Ts/Tv", m.get("ts_tv")),
+        ("Phasing", genotypes.get("phasing")),
+        ("Sorted", m.get("sorted")),
+        ("Genome build (guess)", build),
+        ("Index", "present" if (m.get("index") or {}).get("present") else "absent"),
     ]
     charts = []
     chromosomes = m.get("chromosomes") or {}
     if chromosomes:
-        charts.append(svg_charts.bar_chart(
-            "Records per chromosome", list(chromosomes), list(chromosomes.values()), "chromosome", "records"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Records per chromosome",
+                list(chromosomes),
+                list(chromosomes.values()),
+                "chromosome",
+                "records",
+            )
+        )
     per_sample = genotypes.get("per_sample") or {}
     if per_sample:
         names = list(per_sample)[:200]
-        charts.append(svg_charts.bar_chart(
-            "Missing genotypes per sample", names, [100 * per_sample[n]["missing"] for n in names], "sample", "% missing"))
+        charts.append(
+            svg_charts.bar_chart(
+                "Missing genotypes per sample",
+                names,
+                [100 * per_sample[n]["missing"] for n in names],
+                "sample",
+                "% missing",
+            )
+        )
     return rows, charts
 
 
@@ -152,23 +233,36 @@ def render(report: ValidationReport) -> str:
     else:
         rows, charts = [], []
     verdict = report.verdict.value
-    findings = "".join(_finding(f) for f in [*report.errors, *report.warnings]) or '<p class="muted">No problems found.</p>'
+    findings = (
+        "".join(_finding(f) for f in [*report.errors, *report.warnings])
+        or '<p class="muted">No problems found.</p>'
+    )
     more = report.error_count + report.warning_count - len(report.errors) - len(report.warnings)
     if more > 0:
         findings += f'<p class="muted">… and {more:,} more findings of the same kinds.</p>'
     name = Path(report.path).name
-    overview = _table([
-        ("File", report.path), ("Format", f"{fmt.upper()} ({report.compression.value})"),
-        ("Size", f"{report.size:,} bytes"), ("Records", report.records), ("Checked in", f"{report.duration_s:.1f} s"),
-        ("MD5", report.md5), ("SHA-256", report.sha256),
-    ])
+    overview = _table(
+        [
+            ("File", report.path),
+            ("Format", f"{fmt.upper()} ({report.compression.value})"),
+            ("Size", f"{report.size:,} bytes"),
+            ("Records", report.records),
+            ("Checked in", f"{report.duration_s:.1f} s"),
+            ("MD5", report.md5),
+            ("SHA-256", report.sha256),
+        ]
+    )
     return (
-        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(name)}: "
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(name)}: '
         f"validation report</title><style>{STYLE}</style></head><body>"
-        f"<h1>{escape(name)}</h1><span class=\"verdict {verdict}\">{escape(verdict.replace('_', ' '))}</span>"
+        f'<h1>{escape(name)}</h1><span class="verdict {verdict}">{escape(verdict.replace("_", " "))}</span>'
         f"{overview}<h2>Findings ({report.error_count:,} errors, {report.warning_count:,} warnings)</h2>{findings}"
         + (f"<h2>Metrics</h2>{_table(rows)}" if rows else "")
-        + (f"<h2>Plots</h2><div class=\"charts\">{''.join(c for c in charts if c)}</div>" if any(charts) else "")
+        + (
+            f'<h2>Plots</h2><div class="charts">{"".join(c for c in charts if c)}</div>'
+            if any(charts)
+            else ""
+        )
         + f"<h2>All metrics (JSON)</h2><details><summary>Show</summary><pre><code>"
         f"{escape(json.dumps(metrics, indent=1, default=str))}</code></pre></details></body></html>"
     )

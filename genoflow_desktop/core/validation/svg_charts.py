@@ -34,7 +34,9 @@ def _frame(title: str, x_label: str, y_label: str, y_max: float, y_min: float = 
     for fraction in (0.0, 0.5, 1.0):
         value = y_min + (y_max - y_min) * fraction
         y = _scale(value, y_min, y_max, plot_bottom, plot_top)
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{value:,.4g}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{value:,.4g}</text>'
+        )
     return parts
 
 
@@ -47,7 +49,9 @@ def _x_ticks(labels: Sequence[str], positions: Sequence[float]) -> list[str]:
     ]
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], x_label: str, y_label: str) -> str:
+def bar_chart(
+    title: str, labels: Sequence[str], values: Sequence[float], x_label: str, y_label: str
+) -> str:
     """Vertical bars, one per label."""
     if not values:
         return ""
@@ -95,16 +99,22 @@ def line_chart(
     for opacity, (low, high) in zip((0.18, 0.32), bands, strict=False):
         outline = [point(x, y) for x, y in zip(x_values, high, strict=True)]
         outline += [point(x, y) for x, y in reversed(list(zip(x_values, low, strict=True)))]
-        parts.append(f'<polygon points="{" ".join(outline)}" fill="{PALETTE[0]}" fill-opacity="{opacity}"/>')
+        parts.append(
+            f'<polygon points="{" ".join(outline)}" fill="{PALETTE[0]}" fill-opacity="{opacity}"/>'
+        )
     for index, (name, values) in enumerate(series.items()):
         color = PALETTE[index % len(PALETTE)]
         points = " ".join(point(x, y) for x, y in zip(x_values, values, strict=True))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.6"/>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.6"/>'
+        )
         parts.append(
             f'<text x="{WIDTH - RIGHT - 4}" y="{TOP + 12 + 13 * index}" text-anchor="end" '
             f'class="legend" fill="{color}">{escape(name)}</text>'
         )
     ticks = [x_low + (x_high - x_low) * f for f in (0, 0.25, 0.5, 0.75, 1)]
-    parts += _x_ticks([f"{t:,.0f}" for t in ticks], [_scale(t, x_low, x_high, LEFT, WIDTH - RIGHT) for t in ticks])
+    parts += _x_ticks(
+        [f"{t:,.0f}" for t in ticks], [_scale(t, x_low, x_high, LEFT, WIDTH - RIGHT) for t in ticks]
+    )
     parts.append("</svg>")
     return "".join(parts)

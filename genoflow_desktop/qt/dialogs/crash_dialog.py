@@ -48,7 +48,9 @@ class CrashDialog(QDialog):
             open_logs = QPushButton("Open log folder")
             open_logs.clicked.connect(self._on_open_logs_clicked)
             buttons.addButton(open_logs, QDialogButtonBox.ButtonRole.ActionRole)
-        quit_button = buttons.addButton("Quit GenoFlow", QDialogButtonBox.ButtonRole.DestructiveRole)
+        quit_button = buttons.addButton(
+            "Quit GenoFlow", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
         quit_button.clicked.connect(QApplication.quit)
         keep = buttons.addButton("Keep working", QDialogButtonBox.ButtonRole.AcceptRole)
         keep.setDefault(True)

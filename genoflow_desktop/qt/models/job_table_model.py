@@ -20,6 +20,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("owner", "Owner"),
 ]
 
+#: The invisible root: the parent of every row in a table.
+ROOT = QModelIndex()
+
 #: Role returning the raw value (datetimes, not their text) so sorting is by value.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -37,10 +40,10 @@ class JobTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> JobRow:
         return self._rows[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+    def rowCount(self, parent: Index = ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -52,11 +55,17 @@ class JobTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if hasattr(value, "astimezone"):
                 return value.astimezone().strftime("%Y-%m-%d %H:%M")
-            return str(value).replace("_", " ") if COLUMNS[index.column()][0] == "state" else str(value)
+            return (
+                str(value).replace("_", " ")
+                if COLUMNS[index.column()][0] == "state"
+                else str(value)
+            )
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section][1]
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section][1]
         return None

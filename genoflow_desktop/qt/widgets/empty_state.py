@@ -9,7 +9,9 @@ from genoflow_desktop.qt.icons import icon
 
 
 class EmptyState(QWidget):
-    def __init__(self, icon_name: str, title: str, text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, icon_name: str, title: str, text: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         picture = QLabel()
         picture.setPixmap(icon(icon_name).pixmap(48, 48, mode=icon(icon_name).Mode.Disabled))

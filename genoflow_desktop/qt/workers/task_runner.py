@@ -54,7 +54,9 @@ class TaskRunner(QObject):
         task.add_done_callback(lambda done: self._forget(name, done, coroutine))
         return task
 
-    def _forget(self, name: str, task: asyncio.Task[Any], coroutine: Coroutine[Any, Any, Any]) -> None:
+    def _forget(
+        self, name: str, task: asyncio.Task[Any], coroutine: Coroutine[Any, Any, Any]
+    ) -> None:
         # A task cancelled before its first step never awaited its coroutine: close it, or
         # Python warns "coroutine ... was never awaited" (closing a finished one is a no-op).
         coroutine.close()
@@ -112,7 +114,7 @@ class TaskRunner(QObject):
             log.info("task %s failed: %s", name, error)
             self.failed.emit(name, error.message, error.hint)
             return None
-        except Exception as exc:  # noqa: BLE001 - handed to the crash handler, not swallowed
+        except Exception as exc:
             asyncio.get_running_loop().call_exception_handler(
                 {"message": f"background task {name!r} failed", "exception": exc}
             )
@@ -150,4 +152,3 @@ class TaskRunner(QObject):
     @property
     def running(self) -> list[str]:
         return list(self._tasks)
-

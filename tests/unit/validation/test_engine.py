@@ -100,8 +100,15 @@ def test_html_escapes_file_content(tmp_path: Path) -> None:
 
 def _genoflow(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.run([sys.executable, "-m", "genoflow_desktop", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "genoflow_desktop", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
@@ -110,7 +117,16 @@ def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
     reports = json.loads(result.stdout)
     assert [r["verdict"] for r in reports] == ["valid", "invalid"]
     for report in reports:
-        assert {"path", "format", "verdict", "errors", "warnings", "metrics", "md5", "sha256"} <= report.keys()
+        assert {
+            "path",
+            "format",
+            "verdict",
+            "errors",
+            "warnings",
+            "metrics",
+            "md5",
+            "sha256",
+        } <= report.keys()
     assert _genoflow("--basedir", str(tmp_path), "validate", str(FASTQ)).returncode == 0
     missing = _genoflow("--basedir", str(tmp_path), "validate", str(tmp_path / "nope.bam"))
     assert missing.returncode == 2 and "not a file" in missing.stderr
@@ -118,26 +134,58 @@ def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
 
 def test_cli_preflight_and_fix_round_trip(tmp_path: Path) -> None:
     samples = [f"S{i}" for i in range(25)]
-    header = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
-    body = [f"chr20\t{60000 + i}\t.\tA\tG\t.\tPASS\t.\tGT\t" + "\t".join(["0|1"] * 25) for i in range(50)]
+    header = [
+        "##fileformat=VCFv4.2",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples),
+    ]
+    body = [
+        f"chr20\t{60000 + i}\t.\tA\tG\t.\tPASS\t.\tGT\t" + "\t".join(["0|1"] * 25)
+        for i in range(50)
+    ]
     source = tmp_path / "study.vcf.gz"
     source.write_bytes(gzip.compress(("\n".join(header + body) + "\n").encode()))
     before = source.read_bytes()
 
-    checked = _genoflow("--basedir", str(tmp_path), "validate", "--json", str(source),
-                        "--preflight", "imputation", "--build", "hg19")
+    checked = _genoflow(
+        "--basedir",
+        str(tmp_path),
+        "validate",
+        "--json",
+        str(source),
+        "--preflight",
+        "imputation",
+        "--build",
+        "hg19",
+    )
     assert checked.returncode == 1
-    codes = {f["fix"] for f in json.loads(checked.stdout)[0]["preflight"] if f["severity"] == "error"}
+    codes = {
+        f["fix"] for f in json.loads(checked.stdout)[0]["preflight"] if f["severity"] == "error"
+    }
     assert {"bgzip_sort_index", "rename_chromosomes"} <= codes
 
     bgzipped = _genoflow("--basedir", str(tmp_path), "fix", "bgzip_sort_index", str(source))
     assert bgzipped.returncode == 0, bgzipped.stderr
-    renamed = _genoflow("--basedir", str(tmp_path), "fix", "rename_chromosomes", "--build", "hg19",
-                        bgzipped.stdout.strip())
+    renamed = _genoflow(
+        "--basedir",
+        str(tmp_path),
+        "fix",
+        "rename_chromosomes",
+        "--build",
+        "hg19",
+        bgzipped.stdout.strip(),
+    )
     assert renamed.returncode == 0, renamed.stderr
-    final = _genoflow("--basedir", str(tmp_path), "validate", renamed.stdout.strip(),
-                      "--preflight", "imputation", "--build", "hg19")
+    final = _genoflow(
+        "--basedir",
+        str(tmp_path),
+        "validate",
+        renamed.stdout.strip(),
+        "--preflight",
+        "imputation",
+        "--build",
+        "hg19",
+    )
     assert final.returncode == 0, final.stdout
     assert "the server would accept these files" in final.stdout
     assert source.read_bytes() == before  # the input is never touched

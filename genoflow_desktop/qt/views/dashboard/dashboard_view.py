@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from genoflow_desktop.core.domain.records import StoreSummary
 from genoflow_desktop.qt.views.base import View
@@ -40,7 +48,9 @@ class DashboardView(View):
 
     navigate_requested = Signal(str)
 
-    def __init__(self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
@@ -59,7 +69,11 @@ class DashboardView(View):
         self.body.addLayout(grid)
 
         actions = QHBoxLayout()
-        for label, target in (("New upload", "upload"), ("New job", "pipelines"), ("Open results", "results")):
+        for label, target in (
+            ("New upload", "upload"),
+            ("New job", "pipelines"),
+            ("Open results", "results"),
+        ):
             button = QPushButton(label)
             button.setObjectName("quickAction")
             button.clicked.connect(lambda _=False, t=target: self.navigate_requested.emit(t))

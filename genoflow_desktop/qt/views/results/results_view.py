@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStackedWidget, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
 
 from genoflow_desktop.qt.models.job_table_model import SORT_ROLE, JobTableModel
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
-
 
 COLUMN_WIDTHS = (230, 100, 110, 140, 140, 120)
 
@@ -20,7 +26,9 @@ class ResultsView(View):
     subtitle = "All your jobs, their state and their results — also when you are offline."
     icon_name = "results"
 
-    def __init__(self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner

@@ -81,7 +81,9 @@ class SettingsView(View):
 
     settings_saved = Signal(object)
 
-    def __init__(self, settings: core_settings.Settings, path: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: core_settings.Settings, path: Any, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._path = path
         self.editors: dict[str, QWidget] = {}

@@ -8,7 +8,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
-from PySide6.QtWidgets import QHeaderView, QLabel, QStackedWidget, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
@@ -25,7 +31,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            )
         elif path.is_file():
             files.append(path)
     return files
@@ -94,9 +102,20 @@ class UploadView(View):
             resolved = path.resolve()
             if str(resolved) in self._items:
                 continue
-            item = QTreeWidgetItem([resolved.name, "", "Waiting to be checked", "", human_size(resolved.stat().st_size), str(resolved.parent)])
+            item = QTreeWidgetItem(
+                [
+                    resolved.name,
+                    "",
+                    "Waiting to be checked",
+                    "",
+                    human_size(resolved.stat().st_size),
+                    str(resolved.parent),
+                ]
+            )
             for column in (RECORDS, SIZE):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setTextAlignment(
+                    column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                )
             item.setData(FILE, PATH_ROLE, str(resolved))
             self.files.addTopLevelItem(item)
             self._items[str(resolved)] = item
@@ -121,12 +140,17 @@ class UploadView(View):
         item = self.item_for(path)
         if item is None:
             return
-        item.setText(FORMAT, "—" if report.format.value == "unknown" else report.format.value.upper())
+        item.setText(
+            FORMAT, "—" if report.format.value == "unknown" else report.format.value.upper()
+        )
         item.setText(CHECK, verdict_text(report))
         item.setForeground(CHECK, QBrush(QColor(VERDICT_COLORS[report.verdict.value])))
         item.setText(RECORDS, f"{report.records:,}")
         findings = [*report.errors, *report.warnings][:5]
-        item.setToolTip(CHECK, "\n".join(f"{f.message} {f.hint}".strip() for f in findings) or "No problems found.")
+        item.setToolTip(
+            CHECK,
+            "\n".join(f"{f.message} {f.hint}".strip() for f in findings) or "No problems found.",
+        )
         item.setData(FILE, REPORT_ROLE, report_file)
 
     @Slot(QTreeWidgetItem, int)

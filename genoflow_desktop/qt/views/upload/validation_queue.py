@@ -67,7 +67,9 @@ class ValidationQueue(QObject):
         # Grouping sniffs every file (a few KiB each): off the GUI thread too.
         groups = await loop.run_in_executor(self._disk_pool, group_files, paths)
         tasks = [
-            self._runner.run_blocking(TASK_PREFIX + str(group[0]), self._validation_pool, validate_group, group)
+            self._runner.run_blocking(
+                TASK_PREFIX + str(group[0]), self._validation_pool, validate_group, group
+            )
             for group in groups
         ]
         for task in asyncio.as_completed(tasks):
@@ -83,7 +85,9 @@ class ValidationQueue(QObject):
         from genoflow_desktop.core.validation import html_report
 
         target = report_file(self._reports_dir, report)
-        await asyncio.get_running_loop().run_in_executor(self._disk_pool, html_report.write, report, target)
+        await asyncio.get_running_loop().run_in_executor(
+            self._disk_pool, html_report.write, report, target
+        )
         await self._store.run(lambda session: record_validation(session, report))
         self.file_checked.emit(report.path, report, str(target))
 
@@ -91,4 +95,6 @@ class ValidationQueue(QObject):
     def _on_runner_progress(self, name: str, progress: Any) -> None:
         if name.startswith(TASK_PREFIX) and isinstance(progress, Progress):
             fraction = progress.fraction
-            self.file_progress.emit(name.removeprefix(TASK_PREFIX), -1.0 if fraction is None else fraction)
+            self.file_progress.emit(
+                name.removeprefix(TASK_PREFIX), -1.0 if fraction is None else fraction
+            )
