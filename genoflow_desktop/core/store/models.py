@@ -161,6 +161,12 @@ class Upload(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
+    #: The completed object's ETag, as S3 reported it.
+    etag: Mapped[str | None] = mapped_column(String(100))
+    #: Moving-average speed (bytes/s) at the last acknowledged part: shown after a restart.
+    speed_bps: Mapped[float | None] = mapped_column()
+    #: What was checked after completion (size, server checksum, tags) and any warnings.
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     parts: Mapped[list[UploadPart]] = relationship(
         back_populates="upload", cascade="all, delete-orphan", order_by="UploadPart.part_number"
@@ -182,6 +188,28 @@ class UploadPart(Base):
     acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     upload: Mapped[Upload] = relationship(back_populates="parts")
+
+
+class S3Profile(Base):
+    """An S3 destination. Its secret key is only in the OS keychain, never in this table."""
+
+    __tablename__ = "s3_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: None means AWS S3 itself (botocore picks the regional endpoint).
+    endpoint_url: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(50))
+    bucket: Mapped[str] = mapped_column(String(255))
+    prefix: Mapped[str] = mapped_column(Text, default="")
+    #: Not a secret (it appears in every signed request); the secret key is in the keychain.
+    access_key_id: Mapped[str | None] = mapped_column(String(128))
+    #: "AES256" (SSE-S3), "aws:kms" (SSE-KMS, with kms_key_id or the bucket's default key) or "none".
+    sse: Mapped[str] = mapped_column(String(20), default="AES256")
+    kms_key_id: Mapped[str | None] = mapped_column(Text)
+    #: Use boto3's own credential chain (environment, ~/.aws profiles, SSO) instead of a stored key.
+    use_credential_chain: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Service(Base):

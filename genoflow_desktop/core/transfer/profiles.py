@@ -1,0 +1,268 @@
+"""S3 profiles: where uploads go, and with which credentials.
+
+A profile names an endpoint (AWS, or any S3-compatible store such as MinIO or Ceph RGW), a
+region, a bucket, a key prefix and server-side encryption. Credentials are either an access key
+id (kept in the store: it is not secret) whose secret key lives in the OS keychain, or boto3's
+standard credential chain (environment variables, ``~/.aws`` profiles, SSO, instance roles).
+
+Proxies: botocore takes them from HTTPS_PROXY/HTTP_PROXY/NO_PROXY, and through
+``urllib.request.getproxies`` from the system settings on macOS and Windows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from genoflow_desktop.core.errors import SecretStoreUnavailable, UserError
+from genoflow_desktop.core.log import register_secret
+from genoflow_desktop.core.services.credentials import KEYRING_SERVICE, NO_KEYCHAIN_HINT, _keyring
+from genoflow_desktop.core.store.models import S3Profile
+from genoflow_desktop.core.transfer.planner import clean_prefix
+
+SSE_CHOICES = ("AES256", "aws:kms", "none")
+DEFAULT_REGION = "us-east-1"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (the common subset)
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    prefix: str = ""
+    access_key_id: str | None = None
+    sse: str = "AES256"
+    kms_key_id: str | None = None
+    use_credential_chain: bool = False
+
+    @property
+    def endpoint_label(self) -> str:
+        return self.endpoint_url or f"AWS S3 ({self.region or DEFAULT_REGION})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "access_key_id": self.access_key_id,
+            "sse": self.sse,
+            "kms_key_id": self.kms_key_id,
+            "use_credential_chain": self.use_credential_chain,
+        }
+
+
+def _from_row(row: S3Profile) -> Profile:
+    return Profile(
+        name=row.name,
+        bucket=row.bucket,
+        endpoint_url=row.endpoint_url,
+        region=row.region,
+        prefix=row.prefix,
+        access_key_id=row.access_key_id,
+        sse=row.sse,
+        kms_key_id=row.kms_key_id,
+        use_credential_chain=row.use_credential_chain,
+    )
+
+
+def _account(name: str) -> str:
+    return f"s3:{name}"
+
+
+def validate(profile: Profile) -> Profile:
+    """The profile with its fields normalised, or a UserError saying what is wrong."""
+    if not _NAME.match(profile.name):
+        raise UserError(
+            f"'{profile.name}' cannot be a profile name.",
+            hint="Use up to 64 letters, digits, '.', '_' or '-' (for example 'lab-aws').",
+        )
+    if not _BUCKET.match(profile.bucket) or ".." in profile.bucket:
+        raise UserError(
+            f"'{profile.bucket}' is not a valid bucket name.",
+            hint="Bucket names have 3-63 lower-case letters, digits, '.' or '-'.",
+        )
+    endpoint = profile.endpoint_url.strip().rstrip("/") if profile.endpoint_url else None
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UserError(
+                f"'{profile.endpoint_url}' is not an endpoint URL.",
+                hint="Give the full URL, for example https://s3.eu-central-1.amazonaws.com "
+                "or http://127.0.0.1:9000 for a local MinIO.",
+            )
+    if profile.sse not in SSE_CHOICES:
+        raise UserError(
+            f"Unknown encryption '{profile.sse}'.", hint=f"Use one of {', '.join(SSE_CHOICES)}."
+        )
+    if profile.kms_key_id and profile.sse != "aws:kms":
+        raise UserError(
+            "A KMS key id needs --sse aws:kms.",
+            hint="Add --sse aws:kms, or leave out --kms-key-id.",
+        )
+    if not profile.use_credential_chain and not profile.access_key_id:
+        raise UserError(
+            "The profile needs an access key id, or --credential-chain.",
+            hint="Give --access-key-id ID (the secret is read from stdin or "
+            "GENOFLOW_S3_SECRET_ACCESS_KEY), or --credential-chain to use AWS's own configuration.",
+        )
+    return Profile(
+        name=profile.name,
+        bucket=profile.bucket,
+        endpoint_url=endpoint,
+        region=(profile.region or None),
+        prefix=clean_prefix(profile.prefix),
+        access_key_id=None
+        if profile.use_credential_chain
+        else (profile.access_key_id or "").strip(),
+        sse=profile.sse,
+        kms_key_id=profile.kms_key_id or None,
+        use_credential_chain=profile.use_credential_chain,
+    )
+
+
+def save_profile(
+    session: Session, profile: Profile, secret_key: str | None, *, replace: bool = False
+) -> Profile:
+    """Store ``profile`` (and its secret key in the keychain)."""
+    profile = validate(profile)
+    row = session.scalar(select(S3Profile).where(S3Profile.name == profile.name))
+    if row is not None and not replace:
+        raise UserError(
+            f"There is already a profile called '{profile.name}'.",
+            hint="Add --replace to overwrite it, or choose another name.",
+        )
+    if not profile.use_credential_chain:
+        secret_key = (secret_key or "").strip()
+        if not secret_key:
+            raise UserError(
+                "No secret access key was given.",
+                hint="Pipe it on stdin or set GENOFLOW_S3_SECRET_ACCESS_KEY; it is stored only "
+                "in the system keychain.",
+            )
+        register_secret(secret_key)
+        keyring = _keyring()
+        try:
+            keyring.set_password(KEYRING_SERVICE, _account(profile.name), secret_key)
+        except Exception as exc:  # keyring backends raise their own error types
+            raise SecretStoreUnavailable(
+                f"The system keychain refused to store the secret key ({exc}).",
+                hint=NO_KEYCHAIN_HINT,
+            ) from exc
+    elif row is not None and not row.use_credential_chain:
+        # The profile now uses the credential chain: its old key must not linger.
+        import keyring.errors
+
+        with contextlib.suppress(keyring.errors.KeyringError, SecretStoreUnavailable):
+            _keyring().delete_password(KEYRING_SERVICE, _account(profile.name))
+    if row is None:
+        row = S3Profile(name=profile.name)
+        session.add(row)
+    row.endpoint_url = profile.endpoint_url
+    row.region = profile.region
+    row.bucket = profile.bucket
+    row.prefix = profile.prefix
+    row.access_key_id = profile.access_key_id
+    row.sse = profile.sse
+    row.kms_key_id = profile.kms_key_id
+    row.use_credential_chain = profile.use_credential_chain
+    session.flush()
+    return profile
+
+
+def get_profile(session: Session, name: str) -> Profile:
+    row = session.scalar(select(S3Profile).where(S3Profile.name == name))
+    if row is None:
+        raise UserError(
+            f"There is no S3 profile called '{name}'.",
+            hint="See 'genoflow s3 profiles', or add one with 'genoflow s3 add-profile'.",
+        )
+    return _from_row(row)
+
+
+def list_profiles(session: Session) -> list[Profile]:
+    return [_from_row(row) for row in session.scalars(select(S3Profile).order_by(S3Profile.name))]
+
+
+def remove_profile(session: Session, name: str) -> None:
+    row = session.scalar(select(S3Profile).where(S3Profile.name == name))
+    if row is None:
+        raise UserError(
+            f"There is no S3 profile called '{name}'.", hint="See 'genoflow s3 profiles'."
+        )
+    if not row.use_credential_chain:
+        keyring = _keyring()
+        # Already gone is fine: the goal is reached.
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, _account(name))
+    session.delete(row)
+
+
+def secret_key(profile: Profile) -> str:
+    secret = _keyring().get_password(KEYRING_SERVICE, _account(profile.name))
+    if not secret:
+        raise UserError(
+            f"The secret key of profile '{profile.name}' is not in the system keychain.",
+            hint=f"Store it again: genoflow s3 add-profile {profile.name} ... --replace",
+        )
+    register_secret(secret)
+    return str(secret)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    concurrency: int = 4
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+
+def make_client(profile: Profile, options: ClientOptions | None = None) -> Any:
+    """A boto3 S3 client for ``profile`` (thread-safe; one per upload)."""
+    import boto3
+    from botocore.config import Config
+
+    options = options or ClientOptions()
+    if profile.use_credential_chain:
+        session = boto3.session.Session(region_name=profile.region)
+    else:
+        session = boto3.session.Session(
+            aws_access_key_id=profile.access_key_id,
+            aws_secret_access_key=secret_key(profile),
+            region_name=profile.region,
+        )
+    s3_options: dict[str, Any] = {
+        # Our parts carry a signed x-amz-checksum-sha256 header that S3 verifies, so signing the
+        # payload as well would hash every byte a second time for no extra safety. (botocore
+        # already skips it over HTTPS when a checksum is present; this does the same over HTTP.)
+        "payload_signing_enabled": False,
+    }
+    if profile.endpoint_url:
+        # S3-compatible stores (MinIO, Ceph, moto) expect bucket names in the path, not the host.
+        s3_options["addressing_style"] = "path"
+    config = Config(
+        region_name=profile.region or session.region_name or DEFAULT_REGION,
+        # One connection per part in flight, plus the calls of the orchestrating thread.
+        max_pool_connections=options.concurrency + 2,
+        # Our own loop decides what is transient (retry.py), with backoff per part.
+        retries={"max_attempts": 1, "mode": "standard"},
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        tcp_keepalive=True,
+        # Checksums are ours to choose (SHA-256 per part); botocore would otherwise add CRC32.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        s3=s3_options,
+    )
+    return session.client("s3", endpoint_url=profile.endpoint_url, config=config)
