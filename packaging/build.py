@@ -233,7 +233,7 @@ def upload_check(executable: Path) -> None:
             try:
                 client.create_bucket(Bucket="frozen-check")
                 break
-            except Exception:  # noqa: BLE001 - the server is still starting
+            except Exception:  # the server is still starting
                 time.sleep(0.2)
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
         with tempfile.TemporaryDirectory() as base:

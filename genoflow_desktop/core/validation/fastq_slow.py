@@ -184,7 +184,7 @@ class _SlowParser:
                 if have + len(text) > len(seq):
                     # Biopython would read this line as more quality and then fail on the
                     # length anyway; taking it as the next title gives the clearer message.
-                    at = quals[0][1] if quals else plus_pos
+                    at = quals[-1][1] if quals else plus_pos
                     msg.length_mismatch(log, name, len(seq), have, **self._where(lines - 1, at))
                     self._commit(lines, name)
                     return p

@@ -65,7 +65,8 @@ class _Decompressor(Protocol):
 class Inflater(Protocol):
     produced: int
 
-    def feed(self, raw: bytes, emit: Emit) -> None: ...
+    def feed(self, raw: bytes | memoryview, emit: Emit) -> None:
+        """Inflates ``raw`` (valid only during the call) and emits the output."""
 
     def finish(self) -> list[StreamProblem]: ...
 
@@ -74,9 +75,9 @@ class _Plain:
     def __init__(self) -> None:
         self.produced = 0
 
-    def feed(self, raw: bytes, emit: Emit) -> None:
+    def feed(self, raw: bytes | memoryview, emit: Emit) -> None:
         self.produced += len(raw)
-        emit(raw)
+        emit(bytes(raw))  # a copy: the caller reuses its buffer
 
     def finish(self) -> list[StreamProblem]:
         return []
@@ -119,7 +120,7 @@ class _Members:
         self.produced = 0
         self.members = 0
 
-    def feed(self, raw: bytes, emit: Emit) -> None:
+    def feed(self, raw: bytes | memoryview, emit: Emit) -> None:
         data = memoryview(self._carry + raw if self._carry else raw)
         base = self._raw_base - len(self._carry)
         self._carry = b""

@@ -111,7 +111,7 @@ def sniff(path: str | Path) -> SniffResult:
         name = _COMPRESSION_NAMES[compression]
         detail = f"Compressed data ({name}) that cannot be decompressed."
     else:
-        fmt, tag, detail = _classify(content, compression, raw=head)
+        fmt, tag, detail = _classify(content, compression)
     if compression is not Compression.NONE and tag not in ("undecodable", "unsupported"):
         container = (
             "BGZF (block gzip)"
@@ -193,7 +193,7 @@ def _is_bgzf(head: bytes) -> bool:
     return False
 
 
-def _classify(content: bytes, compression: Compression, raw: bytes) -> tuple[FileFormat, str, str]:
+def _classify(content: bytes, compression: Compression) -> tuple[FileFormat, str, str]:
     if not content:
         return FileFormat.UNKNOWN, "empty", "Data that decompresses to nothing (no content)."
     if content[:4] == b"BAM\x01":

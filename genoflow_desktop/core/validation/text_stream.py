@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -45,6 +47,12 @@ class _Stopped(Exception):
 
 
 _END = object()
+#: Chunks allowed to wait between the reader and the parser: enough to absorb the moments
+#: when one side runs slow (a burst of other work on the machine), few enough for memory.
+_QUEUE_CHUNKS = 6
+_HASH_QUEUE = 4
+_HASH_NICENESS = 10
+_RING = _HASH_QUEUE + 4
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt() parameters, from glibc's malloc.h
 
 
@@ -102,7 +110,7 @@ class DecompressedChunks:
         self._inflater = make_inflater(compression, 2 * chunk_size)
         self._chunk_size = chunk_size
         self._raw_block = raw_block
-        self._queue: Queue[object] = Queue(maxsize=2)
+        self._queue: Queue[object] = Queue(maxsize=_QUEUE_CHUNKS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="fastq-inflate", daemon=True)
         self._thread.start()
@@ -184,14 +192,24 @@ class DecompressedChunks:
         # reading thread only reads and inflates: inflating is the longest chain of work, and
         # nothing else should wait in line behind it.
         hashing = _HashWorker()
+        # Raw blocks are read into a ring of reused buffers instead of fresh bytes objects,
+        # which the kernel would map and zero page by page every time. A buffer comes round
+        # again only after _RING - 1 further reads; by then the hashers, which hold at most
+        # _HASH_QUEUE queued blocks plus two in progress, are done with it (the inflater copies
+        # whatever it keeps).
+        ring = [bytearray(self._raw_block) for _ in range(_RING)]
         try:
             with open(self.path, "rb", buffering=0) as handle:
-                while not self._stop.is_set():
-                    raw = handle.read(self._raw_block)
-                    if not raw:
+                for turn in itertools.count():
+                    if self._stop.is_set():
                         break
+                    block = ring[turn % _RING]
+                    got = handle.readinto(block)
+                    if not got:
+                        break
+                    raw = memoryview(block)[:got]
                     hashing.update(raw)
-                    self.raw_done += len(raw)
+                    self.raw_done += got
                     if broken:
                         continue  # keep reading: the checksums must cover the whole file
                     try:
@@ -216,13 +234,14 @@ class _HashWorker:
     """Feeds raw blocks to a :class:`DualHasher` on a thread of its own."""
 
     def __init__(self) -> None:
-        self._queue: Queue[bytes | None] = Queue(maxsize=4)
+        self._queue: Queue[memoryview | None] = Queue(maxsize=_HASH_QUEUE)
         self._digests: Digests | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="fastq-hash", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        _yield_priority()
         try:
             with DualHasher() as hasher:
                 while (block := self._queue.get()) is not None:
@@ -233,7 +252,7 @@ class _HashWorker:
             while self._queue.get() is not None:  # keep the reader from blocking on put()
                 pass
 
-    def update(self, block: bytes) -> None:
+    def update(self, block: memoryview) -> None:
         self._queue.put(block)
 
     def finish(self) -> Digests | None:
@@ -242,3 +261,15 @@ class _HashWorker:
         if self._error is not None:
             raise self._error
         return self._digests
+
+
+def _yield_priority() -> None:
+    """Lowers the calling thread's CPU priority (Linux, where niceness is per thread).
+
+    Hashing has no deadline until the end of the file, while inflating is the longest chain of
+    work: when the cores are busy, the inflating and parsing threads should go first and the
+    hashers fill the gaps. Threads started from here (DualHasher's MD5 helper) inherit it.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASH_NICENESS)

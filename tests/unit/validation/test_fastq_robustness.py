@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from genoflow_desktop.core.errors import Cancelled
 from genoflow_desktop.core.progress import CancelToken, Progress
-from genoflow_desktop.core.validation import text_stream
+from genoflow_desktop.core.validation import fastq, text_stream
 from genoflow_desktop.core.validation.fastq import validate_fastq, validate_fastq_pair
 from genoflow_desktop.core.validation.text_stream import BGZF_EOF
 
@@ -299,3 +299,15 @@ def test_tune_allocator_is_harmless(tmp_path: Path) -> None:
 def test_unreadable_path(tmp_path: Path) -> None:
     report = validate_fastq(tmp_path / "missing.fastq")
     assert [f.code for f in report.errors] == ["file.unreadable"]
+
+
+def test_a_record_that_never_ends_is_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastq, "MAX_RECORD_BYTES", 100_000)
+    monkeypatch.setattr(text_stream, "CHUNK_SIZE", 16_384)
+    path = tmp_path / "oneline.fastq.gz"
+    path.write_bytes(gzip.compress(b"@r\n" + b"A" * 1_000_000))
+    report = validate_fastq(path)
+    assert [f.code for f in report.errors] == ["fastq.record_too_long"]
+    assert report.md5 is not None
