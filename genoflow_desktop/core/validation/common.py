@@ -81,7 +81,7 @@ def quiet_htslib() -> Iterator[None]:
         pysam.set_verbosity(previous)
 
 
-_ALLOCATOR_TUNED = False
+_ALLOCATOR_TUNED: bool | None = None  # None until tune_allocator() first runs
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
@@ -94,7 +94,7 @@ def lead_with(report: ValidationReport, code: str) -> None:
         report.errors[:] = first + [f for f in report.errors if f.code != code]
 
 
-def tune_allocator() -> None:
+def tune_allocator() -> bool:
     """Keep freed memory for reuse instead of handing it back to the OS (glibc only; once).
 
     Streaming validation frees and reallocates megabyte-sized buffers for every chunk. With
@@ -102,23 +102,28 @@ def tune_allocator() -> None:
     which measured at a fifth or more of a BAM validation's time. A 128 MiB trim threshold and a
     32 MiB mmap threshold keep the buffers in the heap; peak memory is unchanged. This is a
     process-wide setting, applied the first time a validator runs; elsewhere (macOS, Windows,
-    musl) it does nothing.
+    musl) it does nothing. Returns whether the setting is in effect.
     """
     global _ALLOCATOR_TUNED
-    if _ALLOCATOR_TUNED:
-        return
-    _ALLOCATOR_TUNED = True
+    if _ALLOCATOR_TUNED is None:
+        _ALLOCATOR_TUNED = _set_malloc_thresholds()
+    return _ALLOCATOR_TUNED
+
+
+def _set_malloc_thresholds() -> bool:
     if not sys.platform.startswith("linux"):
-        return
+        return False
     try:
         libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return
+        return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
-    mallopt(_M_TRIM_THRESHOLD, 128 * 1024 * 1024)
+    # 32 MiB is the largest mmap threshold glibc accepts on 64-bit systems.
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, 32 << 20) == 1 and mallopt(_M_TRIM_THRESHOLD, 128 << 20) == 1
+    )
 
 
 def index_status(path: Path, suffixes: tuple[str, ...]) -> dict[str, Any]:

@@ -85,7 +85,10 @@ def validate_file(
             report = _unknown_format(path, sniffed, cancel)
     except OSError as error:
         return _unreadable(path, error)
-    if sniffed.extension_mismatch:
+    # Some validators note a misleading name themselves; say it once.
+    if sniffed.extension_mismatch and not any(
+        w.code.endswith("extension_mismatch") for w in report.warnings
+    ):
         report.warning("sniff.extension_mismatch", sniffed.extension_mismatch)
     report.duration_s = time.perf_counter() - started
     return report

@@ -10,9 +10,9 @@ How: a reader thread hashes the raw bytes (MD5 + SHA-256) and inflates them
 (:mod:`text_stream`); this thread checks whole buffers of records with numpy
 (:mod:`fastq_scan`), falling back to a line-by-line parser for wrapped or broken records
 (:mod:`fastq_slow`), and accumulates the metrics (:mod:`fastq_metrics`). Memory is fixed
-whatever the file size. The composition root should call
-:func:`text_stream.tune_allocator` once at start-up: it saves about a tenth of the CPU time
-that glibc otherwise spends re-mapping freed buffers.
+whatever the file size. The first stream tunes glibc's allocator once for the process
+(:func:`~genoflow_desktop.core.validation.common.tune_allocator`): it saves about a tenth of
+the CPU time that glibc otherwise spends re-mapping freed buffers.
 
 Every record is checked: '@' title, sequence letters (IUPAC, either case, '.' and '-'), '+'
 separator (an optional repeated name must equal the title or its id), as many quality

@@ -15,7 +15,6 @@ rest of the file is still read so that the checksums are of the whole file.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
 import sys
@@ -26,6 +25,7 @@ from queue import Empty, Full, Queue
 
 from genoflow_desktop.core.domain import Compression, Severity
 from genoflow_desktop.core.validation.checksums import Digests, DualHasher
+from genoflow_desktop.core.validation.common import tune_allocator
 from genoflow_desktop.core.validation.inflate import (
     BGZF_EOF,
     Broken,
@@ -53,36 +53,6 @@ _QUEUE_CHUNKS = 6
 _HASH_QUEUE = 4
 _HASH_NICENESS = 10
 _RING = _HASH_QUEUE + 4
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt() parameters, from glibc's malloc.h
-
-
-def tune_allocator() -> bool:
-    """Keeps glibc from returning freed multi-megabyte buffers to the kernel at once.
-
-    Streaming allocates a few large buffers per chunk (inflated data, read matrices) and frees
-    them moments later. With glibc's defaults, freeing them often shrinks a heap, and the next
-    buffer is page-faulted and zeroed by the kernel again: about a second of system time per
-    3 GB of FASTQ, over 200,000 page faults. Raising the mmap and trim thresholds lets the
-    buffers be reused instead; the cost is that up to 128 MB of freed memory per heap may stay
-    with the process.
-
-    It changes a process-wide setting, so it is for the composition root (``app.py``,
-    ``cli.py``) to call once at start-up, not for library code. Returns whether the setting
-    took effect (False where the C library is not glibc).
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    mallopt = getattr(libc, "mallopt", None)
-    if mallopt is None:
-        return False
-    # 32 MiB is the largest mmap threshold glibc accepts on 64-bit systems.
-    return bool(
-        mallopt(_M_MMAP_THRESHOLD, 32 << 20) == 1 and mallopt(_M_TRIM_THRESHOLD, 128 << 20) == 1
-    )
 
 
 class DecompressedChunks:
@@ -102,6 +72,7 @@ class DecompressedChunks:
         chunk_size: int = CHUNK_SIZE,
         raw_block: int = RAW_BLOCK,
     ) -> None:
+        tune_allocator()  # streaming churns multi-MB buffers; see its docstring
         self.path = path
         self.raw_done = 0
         self.produced = 0
