@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QObject,
     QTimer,
     QtMsgType,
+    Signal,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -79,6 +80,14 @@ class FirstPaintWatcher(QObject):
         return False
 
 
+class MessageBridge(QObject):
+    """Signals:
+    posted(object): a :class:`~genoflow_desktop.core.messages.Message` was posted (any thread).
+    """
+
+    posted = Signal(object)
+
+
 def create_application() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -117,6 +126,7 @@ class GenoflowApp:
         self.dirs = dirs
         self.settings = settings
         self.messages = MessageBus()
+        self.message_bridge = MessageBridge()
         self.executors = Executors.create(settings.validation_workers)
         self.runner = TaskRunner()
         self.store_access = StoreAccess(
@@ -157,10 +167,10 @@ class GenoflowApp:
         self.validation.file_checked.connect(upload.show_report)
         dashboard.navigate_requested.connect(self.window.show_view)
         settings_view.settings_saved.connect(self._on_settings_saved)
-        self.messages.subscribe(
-            lambda m: QTimer.singleShot(
-                0, lambda: self.window.statusBar().showMessage(m.text, 8000)
-            )
+        # Messages may be posted from any thread; the queued signal brings them to the GUI thread.
+        self.messages.subscribe(self.message_bridge.posted.emit)
+        self.message_bridge.posted.connect(
+            lambda message: self.window.statusBar().showMessage(message.text, 8000)
         )
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:

@@ -185,3 +185,13 @@ def test_dropped_files_are_checked_and_reported(
 
     with store.session() as session:
         assert sorted(r.verdict for r in session.query(ValidationResult)) == ["invalid", "valid"]
+
+
+def test_messages_from_a_worker_thread_reach_the_status_bar(qtbot, genoflow_app) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    thread = threading.Thread(target=lambda: genoflow_app.messages.info("Upload finished: reads.fastq.gz"))
+    thread.start()
+    thread.join()
+    status = genoflow_app.window.statusBar()
+    qtbot.waitUntil(lambda: status.currentMessage() == "Upload finished: reads.fastq.gz")
