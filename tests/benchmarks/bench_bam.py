@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+import harness
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,15 +139,6 @@ def _run_isal(path: str) -> str:
     return f"inflated {total:,} bytes"
 
 
-def _peak_rss_mb() -> float:
-    """This process's own peak RSS (VmHWM; ru_maxrss can carry the parent's over fork)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(kind: str, path: str) -> None:
     run = {"ours": _run_ours, "samtools": _run_samtools, "isal": _run_isal}[kind]
     if kind == "ours":
@@ -158,51 +146,25 @@ def _child(kind: str, path: str) -> None:
         sys.path.insert(0, str(ROOT))
         import genoflow_desktop.core.validation.alignment
         import genoflow_desktop.core.validation.vcf  # noqa: F401
-    start = time.perf_counter()
-    summary = run(path)
-    elapsed = time.perf_counter() - start
-    if kind == "samtools" and shutil.which("samtools"):
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    else:
-        rss_mb = _peak_rss_mb()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
-    print(f"{elapsed:.3f} {rss_mb:.1f} {cpu:.3f} {summary}")
-
-
-def _time_child(kind: str, path: Path) -> tuple[float, float, float, str]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    elapsed, rss, cpu, summary = out.split(" ", 3)
-    return float(elapsed), float(rss), float(cpu), summary
+    harness.run_in_child(
+        lambda: run(path), external=kind == "samtools" and shutil.which("samtools") is not None
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=2_000_000)
-    parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (best kept)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    harness.add_arguments(parser, repeat=3)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return 0
 
-    cache = args.dir or Path(
-        os.environ.get("GENOFLOW_BENCH_DIR", Path(tempfile.gettempdir()) / "genoflow-bench")
+    path = harness.cached_input(
+        args.dir,
+        f"bench_{args.reads}x{READ_LENGTH}_seed{SEED}.bam",
+        lambda target: generate(target, args.reads),
     )
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"bench_{args.reads}x{READ_LENGTH}_seed{SEED}.bam"
-    if not path.exists():
-        print(f"generating {path} ({args.reads:,} reads) ...", flush=True)
-        start = time.perf_counter()
-        generate(path, args.reads)
-        print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
     print(f"input: {path} ({path.stat().st_size / 1e6:,.0f} MB), {os.cpu_count()} cores\n")
 
     samtools_name = "samtools flagstat -@2" + ("" if shutil.which("samtools") else " (pysam)")
@@ -211,43 +173,24 @@ def main() -> int:
         (samtools_name, "samtools"),
         ("genoflow validate", "ours"),
     ]
-    runs: dict[str, list[tuple[float, float, float, str]]] = {}
-    for _ in range(args.repeat):
-        for name, kind in contenders:
-            runs.setdefault(name, []).append(_time_child(kind, path))
-    # Best wall time (the least disturbed run), highest peak memory, least CPU time (user +
-    # system, all threads): CPU time is the steadier measure on a shared or throttled machine.
-    results = {
-        name: (
-            min(t for t, _, _, _ in times),
-            max(r for _, r, _, _ in times),
-            min(c for _, _, c, _ in times),
-            times[0][3],
-        )
-        for name, times in runs.items()
-    }
-    ours = results["genoflow validate"][0]
-    ours_cpu = results["genoflow validate"][2]
+    results = harness.summarise(harness.run_interleaved(__file__, contenders, path, args.repeat))
+    ours = results["genoflow validate"]
     print(
         f"{'contender':28s} {'best s':>7s} {'median s':>9s} {'CPU s':>7s} {'peak RSS MB':>12s} "
         f"{'ours/it wall':>13s} {'ours/it CPU':>12s}  output"
     )
-    for name, (elapsed, rss, cpu, summary) in results.items():
-        median = statistics.median(t for t, _, _, _ in runs[name])
+    for name, it in results.items():
         print(
-            f"{name:28s} {elapsed:7.2f} {median:9.2f} {cpu:7.2f} {rss:12.0f} "
-            f"{ours / elapsed:13.2f} "
-            f"{ours_cpu / cpu:12.2f}  {summary}"
+            f"{name:28s} {it.best:7.2f} {it.median:9.2f} {it.cpu:7.2f} {it.rss_mb:12.0f} "
+            f"{ours.best / it.best:13.2f} {ours.cpu / it.cpu:12.2f}  {it.summary}"
         )
     print()
-    ok = ours <= 2.0 * results[samtools_name][0]
+    samtools = results[samtools_name]
+    ok = ours.best <= 2.0 * samtools.best
     print(f"  {'ours <= 2 x samtools flagstat -@2 (wall)':42s} {'met' if ok else 'MISSED'}")
-    ok_cpu = ours_cpu <= 2.0 * results[samtools_name][2]
+    ok_cpu = ours.cpu <= 2.0 * samtools.cpu
     print(f"  {'ours <= 2 x samtools flagstat -@2 (CPU)':42s} {'met' if ok_cpu else 'MISSED'}")
-    print(
-        f"  {'peak RSS < 400 MB':36s} "
-        f"{'met' if results['genoflow validate'][1] < 400 else 'MISSED'}"
-    )
+    print(f"  {'peak RSS < 400 MB':42s} {'met' if ours.rss_mb < 400 else 'MISSED'}")
     return 0
 
 

@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
 
+import harness
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,13 +97,9 @@ def generate(path: Path, reads: int, seed: int = SEED) -> None:
 # --- contenders, each run in a child process ------------------------------------------
 
 
-def _run_ours(path: str, tuned: bool = False) -> str:
+def _run_ours(path: str) -> str:
     sys.path.insert(0, str(ROOT))
     from genoflow_desktop.core.validation.fastq import validate_fastq
-    from genoflow_desktop.core.validation.text_stream import tune_allocator
-
-    if tuned:
-        assert tune_allocator()
 
     report = validate_fastq(path)
     m = report.metrics
@@ -137,64 +129,25 @@ def _run_seqkit(path: str) -> str:
     return f"num_seqs={int(row[3]):,} sum_len={int(row[4]):,}"
 
 
-@dataclass(frozen=True)
-class Run:
-    wall: float
-    cpu: float  # user + system seconds, all threads
-    rss_mb: float
-    summary: str
-
-
 def _child(kind: str, path: str) -> None:
-    run = {
-        "ours": _run_ours,
-        "ours-tuned": lambda p: _run_ours(p, tuned=True),
-        "isal": _run_isal,
-        "seqkit": _run_seqkit,
-    }[kind]
-    start = time.perf_counter()
-    summary = run(path)
-    elapsed = time.perf_counter() - start
-    # For seqkit this process is only a wrapper: its one child is seqkit itself.
-    usage = resource.getrusage(
-        resource.RUSAGE_CHILDREN if kind == "seqkit" else resource.RUSAGE_SELF
-    )
-    cpu = usage.ru_utime + usage.ru_stime
-    print(f"{elapsed:.3f} {cpu:.3f} {usage.ru_maxrss / 1024:.1f} {summary}")
-
-
-def _time_child(kind: str, path: Path) -> Run:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    elapsed, cpu, rss, summary = out.split(" ", 3)
-    return Run(float(elapsed), float(cpu), float(rss), summary)
+    run = {"ours": _run_ours, "isal": _run_isal, "seqkit": _run_seqkit}[kind]
+    harness.run_in_child(lambda: run(path), external=kind == "seqkit")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=8_000_000)
-    parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (best kept)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    harness.add_arguments(parser, repeat=1)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return 0
 
-    cache = args.dir or Path(
-        os.environ.get("GENOFLOW_BENCH_DIR", Path(tempfile.gettempdir()) / "genoflow-bench")
+    path = harness.cached_input(
+        args.dir,
+        f"bench_{args.reads}x{READ_LENGTH}_seed{SEED}.fastq.gz",
+        lambda target: generate(target, args.reads),
     )
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"bench_{args.reads}x{READ_LENGTH}_seed{SEED}.fastq.gz"
-    if not path.exists():
-        print(f"generating {path} ({args.reads:,} reads) ...", flush=True)
-        start = time.perf_counter()
-        generate(path, args.reads)
-        print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
     size_mb = path.stat().st_size / 1e6
     load = os.getloadavg()[0]
     print(f"input: {path} ({size_mb:,.0f} MB compressed), {os.cpu_count()} cores, load {load:.2f}")
@@ -202,47 +155,31 @@ def main() -> int:
         print("  warning: other processes are using the CPUs; wall times will be noisy")
     print()
 
-    runs: dict[str, list[Run]] = {}
-    contenders = [
-        ("isal inflate", "isal"),
-        ("genoflow validate_fastq", "ours"),
-        ("  + tune_allocator()", "ours-tuned"),
-    ]
+    contenders = [("isal inflate", "isal"), ("genoflow validate_fastq", "ours")]
     if shutil.which("seqkit") is not None:
         contenders.append(("seqkit stats -a -j 2", "seqkit"))
     else:
         print("seqkit not found (apt-get install seqkit): comparing with isal only\n")
-    for _ in range(args.repeat):
-        # Interleaved, so that a noisy neighbour slows every contender alike.
-        for name, kind in contenders:
-            runs.setdefault(name, []).append(_time_child(kind, path))
-
-    best = {name: min(r.wall for r in rs) for name, rs in runs.items()}
-    isal_time = best["isal inflate"]
-    seqkit = best.get("seqkit stats -a -j 2")
+    results = harness.summarise(harness.run_interleaved(__file__, contenders, path, args.repeat))
+    isal = results["isal inflate"].best
+    seqkit = results["seqkit stats -a -j 2"].best if "seqkit stats -a -j 2" in results else None
     print(
         f"{'contender':26s} {'best s':>7s} {'median s':>9s} {'CPU s':>7s} {'peak RSS MB':>12s} "
         f"{'/ isal':>7s} {'/ seqkit':>9s}  output"
     )
-    for name, rs in runs.items():
-        wall = best[name]
-        median = statistics.median(r.wall for r in rs)
-        cpu = min(r.cpu for r in rs)
-        rss = max(r.rss_mb for r in rs)  # the highest peak of all runs
-        vs_seqkit = f"{wall / seqkit:9.2f}" if seqkit else f"{'-':>9s}"
+    for name, it in results.items():
+        vs_seqkit = f"{it.best / seqkit:9.2f}" if seqkit else f"{'-':>9s}"
         print(
-            f"{name:26s} {wall:7.2f} {median:9.2f} {cpu:7.2f} {rss:12.0f} "
-            f"{wall / isal_time:7.2f} {vs_seqkit}  {rs[0].summary}"
+            f"{name:26s} {it.best:7.2f} {it.median:9.2f} {it.cpu:7.2f} {it.rss_mb:12.0f} "
+            f"{it.best / isal:7.2f} {vs_seqkit}  {it.summary}"
         )
     print()
-    for name in ("genoflow validate_fastq", "  + tune_allocator()"):
-        ours = best[name]
-        checks = [("<= 1.5 x isal", ours <= 1.5 * isal_time)]
-        if seqkit:
-            checks.append(("<= 0.5 x seqkit", ours <= 0.5 * seqkit))
-        checks.append(("peak RSS < 400 MB", max(r.rss_mb for r in runs[name]) < 400))
-        verdicts = ", ".join(f"{label}: {'met' if ok else 'MISSED'}" for label, ok in checks)
-        print(f"{name.strip():26s} {verdicts}")
+    ours = results["genoflow validate_fastq"]
+    checks = [("<= 1.5 x isal", ours.best <= 1.5 * isal)]
+    if seqkit:
+        checks.append(("<= 0.5 x seqkit", ours.best <= 0.5 * seqkit))
+    checks.append(("peak RSS < 400 MB", ours.rss_mb < 400))
+    print("ours: " + ", ".join(f"{label}: {'met' if ok else 'MISSED'}" for label, ok in checks))
     return 0
 
 
