@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.errors import SecretStoreUnavailable, UserError
 from genoflow_desktop.core.log import register_secret
-from genoflow_desktop.core.services.credentials import KEYRING_SERVICE, NO_KEYCHAIN_HINT, _keyring
+from genoflow_desktop.core.services.credentials import KEYRING_SERVICE, NO_KEYCHAIN_HINT, keychain
 from genoflow_desktop.core.store.models import S3Profile
 from genoflow_desktop.core.transfer.planner import clean_prefix
 
@@ -153,7 +153,7 @@ def save_profile(
                 "in the system keychain.",
             )
         register_secret(secret_key)
-        keyring = _keyring()
+        keyring = keychain()
         try:
             keyring.set_password(KEYRING_SERVICE, _account(profile.name), secret_key)
         except Exception as exc:  # keyring backends raise their own error types
@@ -166,7 +166,7 @@ def save_profile(
         import keyring.errors
 
         with contextlib.suppress(keyring.errors.KeyringError, SecretStoreUnavailable):
-            _keyring().delete_password(KEYRING_SERVICE, _account(profile.name))
+            keychain().delete_password(KEYRING_SERVICE, _account(profile.name))
     if row is None:
         row = S3Profile(name=profile.name)
         session.add(row)
@@ -203,7 +203,7 @@ def remove_profile(session: Session, name: str) -> None:
             f"There is no S3 profile called '{name}'.", hint="See 'genoflow s3 profiles'."
         )
     if not row.use_credential_chain:
-        keyring = _keyring()
+        keyring = keychain()
         # Already gone is fine: the goal is reached.
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(KEYRING_SERVICE, _account(name))
@@ -211,7 +211,7 @@ def remove_profile(session: Session, name: str) -> None:
 
 
 def secret_key(profile: Profile) -> str:
-    secret = _keyring().get_password(KEYRING_SERVICE, _account(profile.name))
+    secret = keychain().get_password(KEYRING_SERVICE, _account(profile.name))
     if not secret:
         raise UserError(
             f"The secret key of profile '{profile.name}' is not in the system keychain.",
