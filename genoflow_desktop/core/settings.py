@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 
 THEMES = ("system", "light", "dark")
+SMTP_SECURITY = ("starttls", "ssl", "none")
 
 
 def _default_validation_workers() -> int:
@@ -53,6 +54,16 @@ class Settings:
     )
     notifications: bool = _setting(True, "Show desktop notifications when jobs finish.")
     notification_email: str = _setting("", "Also e-mail job results to this address.")
+    smtp_host: str = _setting("", "SMTP server for job e-mails (empty: no e-mail).")
+    smtp_port: int = _setting(587, "SMTP server port.", minimum=1, maximum=65535)
+    smtp_security: str = _setting(
+        "starttls", "SMTP connection security.", choices=SMTP_SECURITY
+    )
+    smtp_username: str = _setting("", "SMTP user name (the password is kept in the keychain).")
+    smtp_sender: str = _setting("", "Sender address of job e-mails (default: the user name).")
+    results_folder: str = _setting(
+        "", "Folder for downloaded job results (empty: 'results' in the data folder)."
+    )
     theme: str = _setting("system", "Colour theme.", choices=THEMES)
     log_level: str = _setting(
         "INFO", "Detail of the log file.", choices=("DEBUG", "INFO", "WARNING", "ERROR")

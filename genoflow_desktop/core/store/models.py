@@ -267,6 +267,13 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     results_expire_at: Mapped[datetime | None] = mapped_column()
+    #: The server's latest step messages ({step, level, text}), replaced on every poll.
+    messages: Mapped[list[Any]] = mapped_column(default=list)
+    #: Result files on disk ({name, path, size, sha256, extracted_from}) once downloaded.
+    results: Mapped[list[Any]] = mapped_column(default=list)
+    #: Why following the job is paused without changing its state (e.g. the token expired).
+    attention: Mapped[str | None] = mapped_column(Text)
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column()
 
     history: Mapped[list[JobStatusEvent]] = relationship(
         back_populates="job", cascade="all, delete-orphan", order_by="JobStatusEvent.id"
