@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +28,12 @@ class CommandContext:
     def store(self) -> Store:
         if self._store is None:
             # Imported here: SQLAlchemy is not needed by commands that never touch the store.
+            from genoflow_desktop.core.services.catalog import ensure_builtin_services
             from genoflow_desktop.core.store import open_store
 
             self._store = open_store(self.dirs.database)
+            with self._store.session() as session:
+                ensure_builtin_services(session)
         return self._store
 
     @property
@@ -48,3 +53,18 @@ class CommandContext:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def read_secret(variable: str, prompt: str) -> str:
+    """A secret from the environment variable, else stdin (prompted for, unechoed, on a tty).
+
+    Never from a command-line argument: those show up in ``ps`` and shell histories.
+    """
+    secret = os.environ.get(variable)
+    if secret:
+        return secret.strip()
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt).strip()
+    return sys.stdin.readline().strip()

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from genoflow_desktop.commands.context import CommandContext, print_json
+from genoflow_desktop.commands.context import CommandContext, print_json, read_secret
 from genoflow_desktop.core.errors import UserError
 
 SECRET_VARIABLE = "GENOFLOW_S3_SECRET_ACCESS_KEY"
@@ -88,17 +85,6 @@ def register(
     cleanup.set_defaults(handler=run_cleanup)
 
 
-def _read_secret() -> str:
-    secret = os.environ.get(SECRET_VARIABLE)
-    if secret:
-        return secret
-    if sys.stdin is None:
-        return ""
-    if sys.stdin.isatty():
-        return getpass.getpass("Secret access key: ")
-    return sys.stdin.readline().strip()
-
-
 def run_add(args: argparse.Namespace, context: CommandContext) -> int:
     from genoflow_desktop.core.transfer import profiles
 
@@ -114,7 +100,11 @@ def run_add(args: argparse.Namespace, context: CommandContext) -> int:
         use_credential_chain=args.credential_chain,
     )
     profile = profiles.validate(profile)  # before asking for a secret
-    secret = None if profile.use_credential_chain else _read_secret()
+    secret = (
+        None
+        if profile.use_credential_chain
+        else read_secret(SECRET_VARIABLE, "Secret access key: ")
+    )
     with context.store.session() as session:
         profile = profiles.save_profile(session, profile, secret, replace=args.replace)
     print(

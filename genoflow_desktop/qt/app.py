@@ -43,6 +43,7 @@ from genoflow_desktop.qt.views.upload import UploadView
 from genoflow_desktop.qt.views.upload.validation_queue import ValidationQueue
 from genoflow_desktop.qt.window_state import WindowState
 from genoflow_desktop.qt.workers.executors import Executors
+from genoflow_desktop.qt.workers.job_runner import JobRunner
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
@@ -138,6 +139,7 @@ class GenoflowApp:
             settings=settings,
             settings_file=dirs.settings_file,
         )
+        self.jobs = JobRunner()
         self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
         self.validation = ValidationQueue(
             self.runner,
@@ -172,6 +174,30 @@ class GenoflowApp:
         self.message_bridge.posted.connect(
             lambda message: self.window.statusBar().showMessage(message.text, 8000)
         )
+        self.jobs.notified.connect(
+            lambda level, title, body: self.window.statusBar().showMessage(title, 10000)
+        )
+        settings_view.credentials_changed.connect(self.jobs.credentials_changed)
+
+    def start_jobs(self) -> None:
+        """Follow every unfinished job: after a restart, polling resumes where it stopped.
+
+        Runs on the db executor (it touches the store and waits for the jobs thread to start).
+        """
+        from genoflow_desktop.core.services.catalog import ensure_builtin_services
+
+        store = self.store_access.store
+        with store.session() as session:
+            ensure_builtin_services(session)
+        folder = self.settings.results_folder
+        results = Path(folder) if folder else self.dirs.data / "results"
+        self.jobs.start(store, self.settings, results)
+
+    def services_ready(self) -> None:
+        """The store and the jobs thread are up: the Settings view can manage services."""
+        settings_view = self.views["settings"]
+        assert isinstance(settings_view, SettingsView)
+        settings_view.attach_services(self.store_access, self.runner)
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:
         if settings.theme != self.settings.theme:
@@ -181,6 +207,7 @@ class GenoflowApp:
     async def aclose(self) -> None:
         """Stop background work, then the executors, then the store (the reverse of creation)."""
         await self.runner.shutdown()
+        await asyncio.get_running_loop().run_in_executor(None, self.jobs.stop)
         self.executors.shutdown()
         self.store_access.close()
 
@@ -238,6 +265,11 @@ def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
         nonlocal exit_code
         try:
             await genoflow.store_access.open()
+            if not smoke:
+                await asyncio.get_running_loop().run_in_executor(
+                    genoflow.executors.db, genoflow.start_jobs
+                )
+                genoflow.services_ready()
         except UserError as error:
             log.error("cannot open the store: %s", error)
             exit_code = 1

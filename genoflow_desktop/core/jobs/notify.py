@@ -66,7 +66,9 @@ def send_email(settings: Settings, subject: str, body: str) -> None:
     try:
         smtp: smtplib.SMTP
         if settings.smtp_security == "ssl":
-            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, context=context, timeout=30)
+            smtp = smtplib.SMTP_SSL(
+                settings.smtp_host, settings.smtp_port, context=context, timeout=30
+            )
         else:
             smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
         with smtp:

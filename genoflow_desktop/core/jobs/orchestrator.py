@@ -187,7 +187,10 @@ class JobOrchestrator:
     async def _wait(self, service_name: str, timeout: float) -> None:
         """Sleep up to ``timeout`` seconds; a change on the service or stop() ends it early."""
         event = self._wakeups.setdefault(service_name, asyncio.Event())
-        waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._stopping.wait())]
+        waiters = [
+            asyncio.ensure_future(event.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+        ]
         try:
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -299,8 +302,10 @@ class JobOrchestrator:
             service = session.get(Service, job.service_id) if job.service_id else None
             if service is None:
                 return None
-            output = Path(job.output_dir) if job.output_dir else (
-                self.results_root / _folder_name(job.name, job.id)
+            output = (
+                Path(job.output_dir)
+                if job.output_dir
+                else (self.results_root / _folder_name(job.name, job.id))
             )
             return _Snapshot(
                 job.id,
@@ -321,8 +326,12 @@ class JobOrchestrator:
                 )
             )
 
-    async def follow(self, job_id: str) -> JobState:
-        """Follow one job until it ends (or :meth:`stop`); returns its state at that point."""
+    async def follow(self, job_id: str, *, raise_refused_token: bool = False) -> JobState:
+        """Follow one job until it ends (or :meth:`stop`); returns its state at that point.
+
+        A refused token makes the app wait for a new one; a command-line caller, with nobody
+        to type it in, passes ``raise_refused_token`` to get the error instead.
+        """
         failures = 0
         while not self._stopping.is_set():
             snapshot = self._snapshot(job_id)
@@ -339,6 +348,8 @@ class JobOrchestrator:
                 wait = self.poll_interval_s
             except (AuthenticationFailed, AccessDenied, MissingCredential) as error:
                 await self._token_refused(snapshot, error)
+                if raise_refused_token:
+                    raise
                 wait = MAX_BACKOFF_S  # until a new token is saved (that wakes us)
             except ServiceUnavailable as error:
                 failures += 1
@@ -476,8 +487,8 @@ class JobOrchestrator:
                 JobState.FAILED: f"Job '{job.name}' failed",
                 JobState.CANCELED: f"Job '{job.name}' was canceled",
             }[state]
-            body = summary if state is not JobState.COMPLETED else (
-                f"{summary} to {job.output_dir}"
+            body = (
+                summary if state is not JobState.COMPLETED else (f"{summary} to {job.output_dir}")
             )
             if self.notifier is not None:
                 level = {"completed": "info", "failed": "error", "canceled": "warning"}[state.value]

@@ -36,4 +36,6 @@ def make_backend(
         )
     from genoflow_desktop.core.services.wes.backend import WesBackend
 
-    return WesBackend(name=service.name, base_url=service.base_url, token=token, transport=transport)
+    return WesBackend(
+        name=service.name, base_url=service.base_url, token=token, transport=transport
+    )

@@ -131,7 +131,9 @@ def ensure_builtin_services(session: Session) -> None:
     for entry in builtin_catalog():
         if entry.name not in known:
             session.add(
-                Service(name=entry.name, kind=entry.kind.value, base_url=entry.base_url, builtin=True)
+                Service(
+                    name=entry.name, kind=entry.kind.value, base_url=entry.base_url, builtin=True
+                )
             )
     session.flush()
 

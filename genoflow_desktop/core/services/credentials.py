@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.errors import SecretStoreUnavailable, UserError
-from genoflow_desktop.core.services.errors import MissingCredential
 from genoflow_desktop.core.log import register_secret
+from genoflow_desktop.core.services.errors import MissingCredential
 from genoflow_desktop.core.store.models import Credential, Service, utcnow
 
 KEYRING_SERVICE = "GenoFlow Desktop"

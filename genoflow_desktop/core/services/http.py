@@ -100,8 +100,9 @@ def error_text(response: httpx.Response) -> str:
         embedded = data.get("_embedded", {})
         errors = embedded.get("errors") if isinstance(embedded, dict) else None
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            if errors[0].get("message"):
-                return str(errors[0]["message"])
+            first = errors[0].get("message")
+            if first:
+                return str(first)
         for key in ("message", "msg", "detail", "title", "error"):
             if data.get(key):
                 return str(data[key])

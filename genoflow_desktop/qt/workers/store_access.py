@@ -38,6 +38,12 @@ class StoreAccess:
     def is_open(self) -> bool:
         return self._store is not None
 
+    @property
+    def store(self) -> Store:
+        """The open store, for engines that run on threads of their own (the jobs thread)."""
+        assert self._store is not None, "open() the store first"
+        return self._store
+
     async def open(self) -> None:
         """Open the store now (raises :class:`IncompatibleStoreError` like ``open_store``)."""
         await asyncio.get_running_loop().run_in_executor(self._executor, self._store_on_db_thread)

@@ -117,7 +117,9 @@ def store(app_dirs):  # type: ignore[no-untyped-def]
 
 
 def orchestrator(store, backend, tmp_path: Path, notes: list | None = None) -> JobOrchestrator:  # type: ignore[no-untyped-def]
-    desktop = (lambda level, title, body: notes.append((level, title))) if notes is not None else None
+    desktop = (
+        (lambda level, title, body: notes.append((level, title))) if notes is not None else None
+    )
     return JobOrchestrator(
         store,
         results_root=tmp_path / "results",
@@ -149,7 +151,12 @@ def test_job_runs_to_completion_with_one_history_row_per_change(store, tmp_path:
 
     assert asyncio.run(orch.follow(job_id)) is JobState.COMPLETED
     assert history(store, job_id) == [
-        "draft", "submitting", "queued", "running", "downloading", "completed"
+        "draft",
+        "submitting",
+        "queued",
+        "running",
+        "downloading",
+        "completed",
     ]
     with store.session() as session:
         job = session.get(Job, job_id)
@@ -172,9 +179,7 @@ def test_missing_token_fails_before_anything_is_sent(store, tmp_path: Path) -> N
     with store.session() as session:
         credentials.delete_token(session, SERVICE)
     backend = ScriptedBackend([DONE])
-    orch = JobOrchestrator(
-        store, results_root=tmp_path, backend_factory=lambda ref, token: backend
-    )
+    orch = JobOrchestrator(store, results_root=tmp_path, backend_factory=lambda ref, token: backend)
     with pytest.raises(MissingCredential) as raised:
         submit(orch, tmp_path)
     assert "genoflow credentials set" in raised.value.hint

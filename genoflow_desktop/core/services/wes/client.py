@@ -55,6 +55,10 @@ class WesClient:
         self._http = http.new_client(self.base_url, transport=transport)
         self._service_info: ServiceInfo | None = None
 
+    @property
+    def has_token(self) -> bool:
+        return bool(self._token)
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -172,39 +176,48 @@ class WesClient:
         wes-service's cancel does nothing)."""
         await self._object("POST", f"runs/{_run_path(run_id)}/cancel")
 
+    async def runs_page(
+        self, *, page_size: int | None = None, page_token: str = ""
+    ) -> tuple[list[RunSummary], str]:
+        """One page of ``GET /runs``: its runs and the next page's token ("" after the last)."""
+        params: dict[str, str | int] = {}
+        if page_size is not None:
+            params["page_size"] = page_size
+        if page_token:
+            params["page_token"] = page_token
+        data = await self._object("GET", "runs", params=params)
+        # wes-service and Toil answer with "workflows" instead of the spec's "runs".
+        items = data.get("runs")
+        if items is None:
+            items = data.get("workflows")
+        runs = [
+            RunSummary.from_json(item)
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and item.get("run_id")
+        ]
+        next_token = data.get("next_page_token")
+        return runs, next_token if isinstance(next_token, str) else ""
+
     async def list_runs(self, *, page_size: int | None = None) -> list[RunSummary]:
         """Every run the server lists for us, across all pages."""
-        runs: list[RunSummary] = []
-        token = ""
+        runs, token = await self.runs_page(page_size=page_size)
         seen_tokens: set[str] = set()
-        while True:
-            params: dict[str, str | int] = {}
-            if page_size is not None:
-                params["page_size"] = page_size
-            if token:
-                params["page_token"] = token
-            data = await self._object("GET", "runs", params=params)
-            # wes-service and Toil answer with "workflows" instead of the spec's "runs".
-            items = data.get("runs")
-            if items is None:
-                items = data.get("workflows")
-            for item in items if isinstance(items, list) else []:
-                if isinstance(item, dict) and item.get("run_id"):
-                    runs.append(RunSummary.from_json(item))
-            next_token = data.get("next_page_token")
-            token = next_token if isinstance(next_token, str) else ""
-            # An empty token ends the list; a short page does not. A token seen before would
-            # loop forever: stop there too.
-            if not token or token in seen_tokens:
-                return runs
+        # An empty token ends the list; a short page does not (servers may ignore page_size).
+        # A token seen before would loop forever: stop there too.
+        while token and token not in seen_tokens:
             seen_tokens.add(token)
+            page, token = await self.runs_page(page_size=page_size, page_token=token)
+            runs.extend(page)
+        return runs
 
     async def log_text(self, run_id: str, ref: LogRef) -> str:
         """The text of a stdout/stderr log, fetched (with the token) when the server gave a URL."""
         if ref.url is None:
             return ref.text
         url = urljoin(self.run_url(run_id), ref.url)
-        response = await http.send(self._http, "GET", url, service=self.name, headers=self._auth(url))
+        response = await http.send(
+            self._http, "GET", url, service=self.name, headers=self._auth(url)
+        )
         return response.text
 
     async def download(
@@ -269,4 +282,3 @@ def _int_or_none(text: str | None) -> int | None:
         return int(text) if text else None
     except ValueError:
         return None
-

@@ -94,7 +94,9 @@ class ServiceInfo:
         if isinstance(raw_engines, dict) and raw_engines:
             form = "1.1" if any(isinstance(v, dict) for v in raw_engines.values()) else "1.0"
             for key, value in raw_engines.items():
-                versions = value.get("workflow_engine_version") if isinstance(value, dict) else value
+                versions = (
+                    value.get("workflow_engine_version") if isinstance(value, dict) else value
+                )
                 engines[str(key)] = _strings(versions)
         auth_url = data.get("auth_instructions_url")
         name = data.get("name")
@@ -144,11 +146,10 @@ class LogRef:
         if not isinstance(value, str):
             return cls()
         candidate = value.strip()
-        if candidate.startswith(("http://", "https://")) and not any(c.isspace() for c in candidate):
-            return cls(url=candidate)
-        # Toil's relative links look like ../../../../toil/wes/v1/logs/{id}/stderr: one word,
-        # a path. Real stderr text almost always has blanks or several lines.
-        if candidate.startswith(("../", "./", "/")) and not any(c.isspace() for c in candidate):
+        one_word = bool(candidate) and not any(c.isspace() for c in candidate)
+        # Toil's links are relative: ../../../../toil/wes/v1/logs/{id}/stderr. Log text that is
+        # one word starting like a path is too unlikely to matter.
+        if one_word and candidate.startswith(("http://", "https://", "../", "./", "/")):
             return cls(url=candidate)
         return cls(text=value)
 

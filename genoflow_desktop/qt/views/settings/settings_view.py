@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -20,6 +20,11 @@ from PySide6.QtWidgets import (
 
 from genoflow_desktop.core import settings as core_settings
 from genoflow_desktop.qt.views.base import View
+from genoflow_desktop.qt.views.settings.services_panel import ServicesPanel
+
+if TYPE_CHECKING:
+    from genoflow_desktop.qt.workers.store_access import StoreAccess
+    from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
 LABELS = {
     "validation_workers": "Files checked at once",
@@ -31,6 +36,12 @@ LABELS = {
     "notification_email": "E-mail results to",
     "theme": "Theme",
     "log_level": "Log detail",
+    "smtp_host": "SMTP server",
+    "smtp_port": "SMTP port",
+    "smtp_security": "SMTP security",
+    "smtp_username": "SMTP user name",
+    "smtp_sender": "E-mail sender",
+    "results_folder": "Results folder",
 }
 SUFFIXES = {"part_size_mib": " MiB", "bandwidth_limit_kib_s": " KiB/s", "poll_interval_s": " s"}
 
@@ -73,6 +84,7 @@ def editor_value(editor: QWidget) -> Any:
 class SettingsView(View):
     """Signals:
     settings_saved(object): the new :class:`~genoflow_desktop.core.settings.Settings`, after saving.
+    credentials_changed(str): a token of this service was saved or removed.
     """
 
     title = "Settings"
@@ -80,6 +92,7 @@ class SettingsView(View):
     icon_name = "settings"
 
     settings_saved = Signal(object)
+    credentials_changed = Signal(str)
 
     def __init__(
         self, settings: core_settings.Settings, path: Any, parent: QWidget | None = None
@@ -110,6 +123,15 @@ class SettingsView(View):
         buttons.addWidget(self.saved_label, 1)
         self.body.addLayout(buttons)
         self.body.addStretch(1)
+        self.services: ServicesPanel | None = None
+
+    def attach_services(self, store: StoreAccess, runner: TaskRunner) -> None:
+        """Add the services panel once the store is open (it lists what the store holds)."""
+        if self.services is not None:
+            return
+        self.services = ServicesPanel(store, runner)
+        self.services.credentials_changed.connect(self.credentials_changed)
+        self.body.insertWidget(0, self.services)
 
     def current(self) -> core_settings.Settings:
         values = {name: editor_value(editor) for name, editor in self.editors.items()}
