@@ -319,12 +319,17 @@ def run_refpanels(args: argparse.Namespace, context: CommandContext) -> int:
     if args.json:
         print_json(app.to_dict())
         return EXIT_OK
+    def values(choices: Any) -> str:
+        return ", ".join(choice.value for choice in choices) or "-"
+
     print(f"{app.name} {app.version} (app id {app.id})")
+    print("reference panels (--refpanel) and their populations (--population):")
     for panel in app.panels:
-        populations = ", ".join(p.id for p in panel.populations) or "-"
-        print(f"  {panel.id}: {panel.name}  [populations: {populations}]")
-    print(f"builds: {', '.join(app.builds)}")
-    print(f"phasing: {', '.join(app.phasing)}")
-    print(f"r2 filters: {', '.join(app.r2_filters)}")
-    print(f"modes: {', '.join(app.modes)}")
+        print(f"  {panel.id}: {panel.name}  [{values(panel.populations)}]")
+    print(f"builds (--build): {values(app.builds)}")
+    print(f"phasing (--phasing): {values(app.phasing)}")
+    print(f"r2 filters (--r2-filter): {values(app.r2_filters)}")
+    print(f"modes (--mode): {values(app.modes)}")
+    if app.has_aes:
+        print("AES-256 result archives: --aes")
     return EXIT_OK

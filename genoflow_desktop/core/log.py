@@ -131,6 +131,7 @@ def setup_logging(
         handler._genoflow = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     # Chatty libraries: their DEBUG output would drown ours and may echo request details.
-    for name in ("botocore", "boto3", "s3transfer", "urllib3", "httpcore", "asyncio"):
+    # httpx logs every request URL at INFO; download links are capabilities, so not those either.
+    for name in ("botocore", "boto3", "s3transfer", "urllib3", "httpx", "httpcore", "asyncio"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return log_file

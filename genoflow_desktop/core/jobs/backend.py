@@ -65,6 +65,9 @@ class RemoteStatus:
     results_expire_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    #: A results password the server announced (Cloudgene's Summary message). A secret: it is
+    #: used to decrypt and never stored, logged or shown.
+    result_password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

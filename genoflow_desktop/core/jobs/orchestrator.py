@@ -390,11 +390,9 @@ class JobOrchestrator:
         if status.state is JobState.COMPLETED:
             await self._download(snapshot, status, final=JobState.COMPLETED)
         elif status.state in (JobState.FAILED, JobState.CANCELED):
-            # Servers export what they have (e.g. the QC report of a failed imputation): keep it.
-            if status.outputs:
-                await self._download(snapshot, status, final=status.state, error=status.error)
-            else:
-                self._finish(snapshot.job_id, status.state, error=status.error)
+            # Keep what the server still has: the QC report of a failed imputation, the logs of
+            # a failed workflow run. Best effort: the job ends either way.
+            await self._download(snapshot, status, final=status.state, error=status.error)
 
     def _apply(self, snapshot: _Snapshot, status: RemoteStatus) -> None:
         """Record what the server said; add a history row when the state moved forward."""
@@ -438,7 +436,8 @@ class JobOrchestrator:
             if final is JobState.COMPLETED and JobState(job.state) is not JobState.DOWNLOADING:
                 set_job_state(session, job, JobState.DOWNLOADING, "downloading results")
             job.output_dir = str(snapshot.output_dir)
-        self._emit(snapshot.job_id, JobState.DOWNLOADING)
+        if final is JobState.COMPLETED:
+            self._emit(snapshot.job_id, JobState.DOWNLOADING)
         backend = self.backend(snapshot.service)
         try:
             files = await backend.download(snapshot.spec, status, snapshot.output_dir)
@@ -447,6 +446,10 @@ class JobOrchestrator:
                 raise  # retried by follow(): a download counts only once it is whole
             files = []
         except UserError as download_error:
+            if final is not JobState.COMPLETED:
+                log.warning("job %s: exported files not kept: %s", snapshot.job_id, download_error)
+                self._finish(snapshot.job_id, final, error=error, files=[])
+                return
             # Permanent (download limit used up, wrong password...): say so, keep what arrived.
             self._finish(
                 snapshot.job_id,

@@ -13,4 +13,11 @@ from genoflow_desktop.core.services.cloudgene.models import (
     TokenCheck,
 )
 
-__all__ = ["Choice", "CloudgeneBackend", "CloudgeneClient", "ImputationApp", "RefPanel", "TokenCheck"]
+__all__ = [
+    "Choice",
+    "CloudgeneBackend",
+    "CloudgeneClient",
+    "ImputationApp",
+    "RefPanel",
+    "TokenCheck",
+]

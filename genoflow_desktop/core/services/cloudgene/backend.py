@@ -23,7 +23,7 @@ from genoflow_desktop.core.services.cloudgene.inputs import check_inputs
 from genoflow_desktop.core.services.cloudgene.models import ImputationApp, server_description
 from genoflow_desktop.core.services.cloudgene.params import build_form, generate_password
 from genoflow_desktop.core.services.cloudgene.results import download_outputs, extract_archives
-from genoflow_desktop.core.services.cloudgene.status import parse_status, password_from_messages
+from genoflow_desktop.core.services.cloudgene.status import parse_status
 from genoflow_desktop.core.services.errors import AccessDenied
 
 
@@ -128,13 +128,15 @@ class CloudgeneBackend:
             progress=progress,
             cancel=cancel,
         )
-        # Our own password first; the one in the Summary message is the server's word for
-        # jobs submitted elsewhere (or before the keychain entry was lost).
-        password = credentials.get_job_password(spec.job_id) or password_from_messages(
-            status.messages
+        # Our own password first; the one in the Summary message is the server's word, for
+        # jobs submitted elsewhere or a server that chose its own password.
+        candidates = (
+            credentials.get_job_password(spec.job_id),
+            status.result_password,
         )
+        passwords = [p for p in dict.fromkeys(candidates) if p]
         extracted = await extract_archives(
-            files, destination, password, progress=progress, cancel=cancel
+            files, destination, passwords, progress=progress, cancel=cancel
         )
         return [*files, *extracted]
 

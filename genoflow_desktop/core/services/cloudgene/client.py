@@ -134,18 +134,23 @@ class CloudgeneClient:
         never sits in memory.
         """
         with contextlib.ExitStack() as stack:
-            parts: list[tuple[str, tuple[str, IO[bytes], str]]] = [
-                ("files", (path.name, stack.enter_context(path.open("rb")), "application/octet-stream"))
+            # Text fields go as parts without a file name (Cloudgene's rule for "a value, not an
+            # upload"); sending them among the files keeps the request multipart even without
+            # files (Cloudgene answers anything else with 415) and keeps their order.
+            parts: list[
+                tuple[str, tuple[str | None, IO[bytes] | str] | tuple[str, IO[bytes], str]]
+            ] = [(name, (None, value)) for name, value in fields]
+            parts += [
+                (
+                    "files",
+                    (path.name, stack.enter_context(path.open("rb")), "application/octet-stream"),
+                )
                 for path in files
             ]
-            data: dict[str, list[str]] = {}
-            for name, value in fields:
-                data.setdefault(name, []).append(value)
             try:
                 answer = await self._object(
                     "POST",
                     f"/api/v2/jobs/submit/{app_id}",
-                    data=data,
                     files=parts,
                     timeout=SUBMIT_TIMEOUT,
                 )

@@ -55,6 +55,34 @@ class ImputationApp:
     #: the invisible ``password`` and ``job-name``).
     param_ids: frozenset[str] = frozenset()
 
+    def to_dict(self) -> dict[str, Any]:
+        """What ``genoflow refpanels --json`` prints."""
+
+        def choices(items: tuple[Choice, ...]) -> list[dict[str, str]]:
+            return [{"value": c.value, "label": c.label} for c in items]
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "panels": [
+                {
+                    "id": p.id,
+                    "key": p.key,
+                    "name": p.name,
+                    "populations": choices(p.populations),
+                }
+                for p in self.panels
+            ],
+            "builds": choices(self.builds),
+            "phasing": choices(self.phasing),
+            "r2_filters": choices(self.r2_filters),
+            "modes": choices(self.modes),
+            "aes": self.has_aes,
+            "meta": self.has_meta,
+            "defaults": dict(self.defaults),
+        }
+
     def panel(self, wanted: str) -> RefPanel | None:
         """The panel called ``wanted``: its short id, full key or ``<id>@<version>``."""
         text = wanted.strip().lower()

@@ -159,7 +159,10 @@ def build_form(
                 hint="Leave 'population' out.",
             )
         fields.append(
-            ("population", _pick(population, panel.populations, f"population of {panel.id}", service))
+            (
+                "population",
+                _pick(population, panel.populations, f"population of {panel.id}", service),
+            )
         )
 
     for key, field in CHECKBOX_FIELDS.items():

@@ -115,12 +115,16 @@ def safe_target(destination: Path, name: str) -> Path:
     return target
 
 
-def _error_body_reason(name: str, content_type: str, head: bytes, size: int, part: Path) -> str | None:
+def _error_body_reason(
+    name: str, content_type: str, head: bytes, size: int, part: Path
+) -> str | None:
     """Why the body looks like an error page rather than the result ``name``, or None."""
     lower_name = name.lower()
     is_html_name = lower_name.endswith((".html", ".htm"))
     start = head.lstrip()[:15].lower()
-    if not is_html_name and ("text/html" in content_type or start.startswith((b"<!doctype", b"<html"))):
+    if not is_html_name and (
+        "text/html" in content_type or start.startswith((b"<!doctype", b"<html"))
+    ):
         return "the server sent a web page instead of the file"
     # Cloudgene sends results without a content type of their own, which Micronaut may label
     # application/json, so only the body can tell a JSON error from a result.
@@ -306,17 +310,45 @@ def _wrong_password(archive_name: str) -> UserError:
     )
 
 
+def _pick_password(
+    zipped: pyzipper.AESZipFile,
+    infos: Sequence[ZipInfo],
+    passwords: Sequence[str],
+    archive_name: str,
+) -> bytes:
+    """The first of ``passwords`` that opens the archive.
+
+    Our own password comes first; the one the server showed in its Summary is the fallback, for
+    jobs submitted elsewhere or servers that chose their own. The smallest member is read in
+    full, so its CRC decides: ZipCrypto's own check lets 1 wrong password in 256 through.
+    """
+    files = [info for info in infos if not info.is_dir()]
+    if not files or len(passwords) == 1:
+        return passwords[0].encode()
+    smallest = min(files, key=lambda info: info.file_size)
+    for password in passwords:
+        try:
+            with zipped.open(smallest, pwd=password.encode()) as probe:
+                while probe.read(_CHUNK):
+                    pass
+        except (RuntimeError, zlib.error, BadZipFile):
+            continue
+        return password.encode()
+    raise _wrong_password(archive_name)
+
+
 def extract_archive(
     archive: Path,
     archive_name: str,
     destination: Path,
-    password: str,
+    passwords: Sequence[str],
     *,
     progress: DownloadProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DownloadedFile]:
     """Unpack ``archive`` next to itself; every member is written to a temporary name, checked
-    (CRC, by pyzipper) and renamed. Blocking: run it in a worker thread."""
+    (CRC, by pyzipper) and renamed. Blocking: run it in a worker thread, which also calls
+    ``progress``."""
     into = archive.parent
     try:
         zipped = pyzipper.AESZipFile(archive)
@@ -325,6 +357,7 @@ def extract_archive(
     extracted: list[DownloadedFile] = []
     with zipped:
         members = [(info, _check_member(info, archive_name, into)) for info in zipped.infolist()]
+        password = _pick_password(zipped, [info for info, _ in members], passwords, archive_name)
         for info, target in members:
             if target is None:
                 continue
@@ -334,7 +367,10 @@ def extract_archive(
             temporary = target.with_name(f".{target.name}.genoflow-part")
             digest, size = hashlib.sha256(), 0
             try:
-                with zipped.open(info, pwd=password.encode()) as source, temporary.open("wb") as sink:
+                with (
+                    zipped.open(info, pwd=password) as source,
+                    temporary.open("wb") as sink,
+                ):
                     while chunk := source.read(_CHUNK):
                         sink.write(chunk)
                         digest.update(chunk)
@@ -365,16 +401,17 @@ def extract_archive(
 async def extract_archives(
     downloaded: Sequence[DownloadedFile],
     destination: Path,
-    password: str | None,
+    passwords: Sequence[str],
     *,
     progress: DownloadProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DownloadedFile]:
-    """Unpack every result archive among ``downloaded`` (once: the manifest remembers)."""
+    """Unpack every result archive among ``downloaded`` (once: the manifest remembers), with
+    the first of ``passwords`` that fits."""
     archives = [d for d in downloaded if is_result_archive(d.name)]
     if not archives:
         return []
-    if password is None:
+    if not passwords:
         raise UserError(
             "The job's result password is not known, so its archives cannot be unpacked.",
             hint="The archives are kept. Unzip them with the password the server e-mailed you.",
@@ -389,7 +426,9 @@ async def extract_archives(
             for e in recorded
         ):
             result.extend(
-                DownloadedFile(e["name"], destination / e["name"], e["size"], e["sha256"], archive.name)
+                DownloadedFile(
+                    e["name"], destination / e["name"], e["size"], e["sha256"], archive.name
+                )
                 for e in recorded
             )
             continue
@@ -398,7 +437,7 @@ async def extract_archives(
             archive.path,
             archive.name,
             destination,
-            password,
+            passwords,
             progress=progress,
             cancel=cancel,
         )

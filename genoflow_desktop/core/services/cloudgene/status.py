@@ -2,8 +2,9 @@
 
 Spec section 4.4: integer states, steps with HTML log messages, and downloadable outputs.
 Messages are rendered HTML fragments meant for the web page; the app shows plain text, so tags
-and entities are removed here, except in the one message that carries the result password,
-which may itself contain ``<`` and ``>`` (spec 4.4.1).
+and entities are removed here. The one message that carries the result password (which may
+itself contain ``<`` and ``>``, spec 4.4.1) shows a placeholder instead: the password travels
+in :attr:`RemoteStatus.result_password`, which is never stored or printed.
 """
 
 from __future__ import annotations
@@ -75,24 +76,19 @@ def summary_password(message: str) -> str | None:
     return match.group("password") if match else None
 
 
+#: What the app shows instead of the result password: the password itself is a secret.
+PASSWORD_PLACEHOLDER = "(hidden; GenoFlow decrypts the results with it)"
+
+
 def message_text(message: str) -> str:
-    """Plain text of one log message; the password message keeps its password verbatim."""
+    """Plain text of one log message, with the result password replaced by a placeholder."""
     password = summary_password(message)
     if password is None:
         return plain_text(message)
     register_secret(password)
     before = _PASSWORD_MESSAGE.match(message)
     assert before is not None
-    return f"{plain_text(before.group('before'))} {password}"
-
-
-def password_from_messages(messages: tuple[StepMessage, ...]) -> str | None:
-    """The password shown in the Summary step, from messages made by :func:`message_text`."""
-    for message in messages:
-        head, found, password = message.text.partition("with the following password: ")
-        if found and head and password:
-            return password
-    return None
+    return f"{plain_text(before.group('before'))} {PASSWORD_PLACEHOLDER}"
 
 
 def _progress(fragment: str) -> float | None:
@@ -152,20 +148,25 @@ def parse_status(job: Mapping[str, Any], base_url: str) -> RemoteStatus:
     local, word = STATES.get(state, (JobState.RUNNING, f"unknown state {state}"))
     messages: list[StepMessage] = []
     progress: float | None = None
+    password: str | None = None
     for step in job.get("steps") or []:
         step_name = str(step.get("name") or "")
         for message in step.get("logMessages") or []:
             raw = str(message.get("message") or "")
             level = MESSAGE_LEVELS.get(_int(message.get("type"), default=0), "ok")
+            password = summary_password(raw) or password
             text = message_text(raw)
             if not text:
                 continue
             if level == "running":
                 # The running process's bar, e.g. "Imputation (5/22)": the best measure of
                 # progress the server offers (steps have no weights).
-                progress = _progress(raw) or progress
+                bar = _progress(raw)
+                progress = bar if bar is not None else progress
             messages.append(
-                StepMessage(step=step_name, level=level, text=text, at=parse_time(message.get("time")))
+                StepMessage(
+                    step=step_name, level=level, text=text, at=parse_time(message.get("time"))
+                )
             )
     queue_position = _int(job.get("positionInQueue"), default=-1)
     end = parse_time(job.get("endTime"))
@@ -183,5 +184,5 @@ def parse_status(job: Mapping[str, Any], base_url: str) -> RemoteStatus:
         results_expire_at=expires,
         started_at=parse_time(job.get("startTime")),
         finished_at=end,
+        result_password=password,
     )
-

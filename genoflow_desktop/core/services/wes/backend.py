@@ -125,13 +125,24 @@ class WesBackend:
         await self.client.aclose()
 
     async def probe(self) -> str:
-        info = await self.client.service_info(refresh=True)
+        try:
+            info = await self.client.service_info(refresh=True)
+        except (AuthenticationFailed, AccessDenied):
+            if not self.client.has_token:
+                raise
+            # Sapporo refuses a bad token even on its public service-info. A refused token must
+            # not make a healthy server look down: check_credentials() is where it shows.
+            info = await self.client.service_info(refresh=True, anonymous=True)
         return describe(info, self.name)
 
     async def check_credentials(self) -> CredentialCheck:
         try:
             await self.client.runs_page(page_size=1)
         except (AuthenticationFailed, AccessDenied) as exc:
+            if not self.client.has_token:
+                return CredentialCheck(
+                    valid=False, message=f"{self.name} needs a token, and none is saved. {exc.hint}"
+                )
             return CredentialCheck(valid=False, message=f"{exc.message} {exc.hint}".strip())
         if self.client.has_token:
             return CredentialCheck(valid=True, message=f"{self.name} accepted the token.")
@@ -179,7 +190,7 @@ class WesBackend:
             return RemoteStatus(state=map_state(state), remote_state=state)
         run_log = await self.client.run_log(remote_id)
         job_state = map_state(run_log.state)
-        if not job_state.is_final:  # cannot go back, but a server may say so: poll again
+        if not job_state.is_final:  # the run log contradicts the status: trust it, poll again
             return RemoteStatus(state=job_state, remote_state=run_log.state)
         status = RemoteStatus(
             state=job_state,

@@ -78,9 +78,10 @@ class WesClient:
     def run_url(self, run_id: str) -> str:
         return f"{self.base_url}/runs/{_run_path(run_id)}"
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _json(self, method: str, path: str, *, anonymous: bool = False, **kwargs: Any) -> Any:
+        headers = {} if anonymous else self._auth()
         response = await http.send(
-            self._http, method, path, service=self.name, headers=self._auth(), **kwargs
+            self._http, method, path, service=self.name, headers=headers, **kwargs
         )
         try:
             return response.json()
@@ -88,6 +89,7 @@ class WesClient:
             raise ServiceUnavailable(
                 f"{self.name} answered {method} {path} with something that is not JSON.",
                 hint=ROOT_HINT,
+                status=response.status_code,  # it answered: the host is up
             ) from None
 
     async def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -99,15 +101,19 @@ class WesClient:
             )
         return data
 
-    async def service_info(self, *, refresh: bool = False) -> ServiceInfo:
-        """``GET /service-info`` (kept after the first call: wes-service takes ~0.4 s per call)."""
+    async def service_info(self, *, refresh: bool = False, anonymous: bool = False) -> ServiceInfo:
+        """``GET /service-info`` (kept after the first call: wes-service takes ~0.4 s per call).
+
+        ``anonymous`` leaves the token out, for telling a down server from a refused token.
+        """
         if self._service_info is None or refresh:
             try:
-                data = await self._object("GET", "service-info")
-            except NotFound:
+                data = await self._object("GET", "service-info", anonymous=anonymous)
+            except NotFound as exc:
                 raise ServiceUnavailable(
                     f"{self.name} has no WES service-info at {self.base_url}/service-info.",
                     hint=ROOT_HINT,
+                    status=exc.status,
                 ) from None
             if "workflow_type_versions" not in data:
                 raise ServiceUnavailable(

@@ -20,7 +20,8 @@ from genoflow_desktop.core.jobs.backend import RemoteOutput
 #: How a server lists its engines: WES 1.0 ``{name: "version"}``, 1.1 ``{name: {workflow_engine_version: [..]}}``.
 EngineForm = Literal["1.0", "1.1"]
 
-# Terminal WES states, and the non-standard ones servers add (sapporo: DELETED after DELETE).
+# WES states with a meaning of their own; all others count as running. DELETED is sapporo's
+# (after DELETE /runs/{id}), not in the WES enum.
 _STATE_MAP: dict[str, JobState] = {
     "QUEUED": JobState.QUEUED,
     "INITIALIZING": JobState.QUEUED,

@@ -1,0 +1,1 @@
+"""Fakes of remote services, written from their specifications, for integration tests."""

@@ -1,0 +1,1 @@
+"""Real third-party servers the integration tests talk to, installed and started on demand."""
