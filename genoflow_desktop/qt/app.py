@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 import genoflow_desktop
 from genoflow_desktop.core import settings as core_settings
@@ -140,6 +140,7 @@ class GenoflowApp:
             settings_file=dirs.settings_file,
         )
         self.jobs = JobRunner()
+        self.tray: QSystemTrayIcon | None = None
         self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
         self.validation = ValidationQueue(
             self.runner,
@@ -174,9 +175,7 @@ class GenoflowApp:
         self.message_bridge.posted.connect(
             lambda message: self.window.statusBar().showMessage(message.text, 8000)
         )
-        self.jobs.notified.connect(
-            lambda level, title, body: self.window.statusBar().showMessage(title, 10000)
-        )
+        self.jobs.notified.connect(self._show_notification)
         settings_view.credentials_changed.connect(self.jobs.credentials_changed)
 
     def start_jobs(self) -> None:
@@ -192,6 +191,21 @@ class GenoflowApp:
         folder = self.settings.results_folder
         results = Path(folder) if folder else self.dirs.data / "results"
         self.jobs.start(store, self.settings, results)
+
+    def _show_notification(self, level: str, title: str, body: str) -> None:
+        """A job ended or needs the user: the status bar, and the desktop's notification area."""
+        self.window.statusBar().showMessage(title, 10000)
+        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(app_icon(), self.window)
+            self.tray.setToolTip("GenoFlow Desktop")
+            self.tray.activated.connect(lambda _reason: self.window.activate([]))
+            self.tray.show()
+        if self.tray is not None:
+            icon = {
+                "error": QSystemTrayIcon.MessageIcon.Critical,
+                "warning": QSystemTrayIcon.MessageIcon.Warning,
+            }.get(level, QSystemTrayIcon.MessageIcon.Information)
+            self.tray.showMessage(title, body, icon, 10000)
 
     def services_ready(self) -> None:
         """The store and the jobs thread are up: the Settings view can manage services."""

@@ -1,32 +1,17 @@
-"""Fixtures for the Qt tests: a real store and the real task runner on a qasync loop."""
+"""Fixtures for the Qt tests: a real store and the real task runner (the ``loop`` fixture is in
+the root conftest, shared with the integration tests that drive views)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from genoflow_desktop.core import settings as core_settings
 from genoflow_desktop.core.paths import AppDirs
 from genoflow_desktop.core.store import Store, open_store
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
-
-
-@pytest.fixture(scope="session")
-def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    """One qasync loop for the session, marked as running as in the app: tasks advance whenever
-    Qt processes events, i.e. while ``qtbot`` waits (use :func:`wait_idle`, never ``sleep``).
-
-    Session-wide because stopping an "already running" qasync loop calls QApplication.exit(),
-    which would make every later nested event loop (qtbot's waits) return at once.
-    """
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
 
 
 def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 
 from tests.fakes.vcf import write_input_vcf
 from tests.integration.cloudgene.conftest import FakeCloudgene
-from tests.integration.conftest import cli_env
+from tests.integration.genoflow_cli import GenoflowCli
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,59 +26,18 @@ SERVICE = "Test MIS"
 POLL = ("--poll-interval", "0.2")
 
 
-class Cli:
+class Cli(GenoflowCli):
     def __init__(self, tmp_path: Path, cloudgene: FakeCloudgene) -> None:
-        self.base = tmp_path / "base"
-        self.env = cli_env(tmp_path)
+        super().__init__(tmp_path)
         self.cloudgene = cloudgene
-        self.outputs: list[str] = []
-
-    def __call__(
-        self, *args: str, token: str | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if token is not None:
-            env["GENOFLOW_TOKEN"] = token
-        result = subprocess.run(
-            [sys.executable, "-m", "genoflow_desktop", *args, "--basedir", str(self.base), "-v"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        self.outputs += [result.stdout, result.stderr]
-        return result
-
-    def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "genoflow_desktop", *args, "--basedir", str(self.base)],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
 
     def setup(self) -> None:
         added = self("services", "add", SERVICE, "--type", "cloudgene", "--url", self.cloudgene.url)
         assert added.returncode == 0, added.stderr
-        stored = self("credentials", "set", SERVICE, "--label", "laptop", token=self.cloudgene.token)
+        stored = self(
+            "credentials", "set", SERVICE, "--label", "laptop", token=self.cloudgene.token
+        )
         assert stored.returncode == 0, stored.stderr
-
-    def store_text(self) -> str:
-        connection = sqlite3.connect(self.base / "data" / "genoflow.sqlite3")
-        try:
-            tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            return "\n".join(
-                str(value)
-                for table in tables
-                for row in connection.execute(f'SELECT * FROM "{table}"')
-                for value in row
-            )
-        finally:
-            connection.close()
 
 
 @pytest.fixture
@@ -95,13 +52,29 @@ def vcf(tmp_path: Path) -> Path:
 
 def submit_args(vcf: Path, *extra: str) -> list[str]:
     return [
-        "submit", "--service", SERVICE, "--name", "cohort A", "--refpanel", "hapmap-2",
-        "--build", "hg19", "--population", "eur", str(vcf), *extra,
+        "submit",
+        "--service",
+        SERVICE,
+        "--name",
+        "cohort A",
+        "--refpanel",
+        "hapmap-2",
+        "--build",
+        "hg19",
+        "--population",
+        "eur",
+        str(vcf),
+        *extra,
     ]
 
 
 def test_credentials_are_checked_with_the_server(cli: Cli) -> None:
-    assert cli("services", "add", SERVICE, "--type", "cloudgene", "--url", cli.cloudgene.url).returncode == 0
+    assert (
+        cli(
+            "services", "add", SERVICE, "--type", "cloudgene", "--url", cli.cloudgene.url
+        ).returncode
+        == 0
+    )
 
     refused = cli("credentials", "set", SERVICE, token="not-a-token")
     assert refused.returncode == 3
@@ -135,7 +108,12 @@ def test_refpanels_come_from_the_server(cli: Cli) -> None:
 
 
 def test_submit_without_a_token_sends_nothing(cli: Cli, vcf: Path) -> None:
-    assert cli("services", "add", SERVICE, "--type", "cloudgene", "--url", cli.cloudgene.url).returncode == 0
+    assert (
+        cli(
+            "services", "add", SERVICE, "--type", "cloudgene", "--url", cli.cloudgene.url
+        ).returncode
+        == 0
+    )
     result = cli(*submit_args(vcf))
     assert result.returncode == 3
     assert "No token is stored" in result.stderr and "credentials set" in result.stderr
@@ -233,8 +211,12 @@ def test_no_token_or_password_in_store_logs_or_json(cli: Cli, vcf: Path) -> None
     job = json.loads(result.stdout)
     password = cli.cloudgene.job(job["remote_id"])["password"]
     assert len(password) >= 20
-    for args in (("jobs", "--json"), ("job", job["id"], "--json"), ("services", "--json"),
-                 ("credentials", "test", SERVICE, "--json")):
+    for args in (
+        ("jobs", "--json"),
+        ("job", job["id"], "--json"),
+        ("services", "--json"),
+        ("credentials", "test", SERVICE, "--json"),
+    ):
         assert cli(*args).returncode == 0
     logs = "".join(p.read_text() for p in (cli.base / "logs").glob("*.log*"))
     assert "GET" in logs or "job" in logs  # -v wrote a real log
