@@ -56,9 +56,7 @@ class Settings:
     notification_email: str = _setting("", "Also e-mail job results to this address.")
     smtp_host: str = _setting("", "SMTP server for job e-mails (empty: no e-mail).")
     smtp_port: int = _setting(587, "SMTP server port.", minimum=1, maximum=65535)
-    smtp_security: str = _setting(
-        "starttls", "SMTP connection security.", choices=SMTP_SECURITY
-    )
+    smtp_security: str = _setting("starttls", "SMTP connection security.", choices=SMTP_SECURITY)
     smtp_username: str = _setting("", "SMTP user name (the password is kept in the keychain).")
     smtp_sender: str = _setting("", "Sender address of job e-mails (default: the user name).")
     results_folder: str = _setting(

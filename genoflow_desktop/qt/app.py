@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import qasync
 from PySide6.QtCore import (
     QEvent,
+    QSettings,
     QMessageLogContext,
     QObject,
     QTimer,
@@ -41,7 +42,7 @@ from genoflow_desktop.qt.views.results import ResultsView
 from genoflow_desktop.qt.views.settings import SettingsView
 from genoflow_desktop.qt.views.upload import UploadView
 from genoflow_desktop.qt.views.upload.validation_queue import ValidationQueue
-from genoflow_desktop.qt.window_state import WindowState
+from genoflow_desktop.qt.window_state import STATE_FILE, WindowState
 from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.job_runner import JobRunner
 from genoflow_desktop.qt.workers.store_access import StoreAccess
@@ -101,14 +102,37 @@ def create_application() -> QApplication:
     return app
 
 
+def results_folder(dirs: AppDirs, settings: core_settings.Settings) -> Path:
+    return Path(settings.results_folder) if settings.results_folder else dirs.data / "results"
+
+
 def build_views(
-    *, store: StoreAccess, runner: TaskRunner, settings: core_settings.Settings, settings_file: Path
+    *,
+    store: StoreAccess,
+    runner: TaskRunner,
+    settings: core_settings.Settings,
+    dirs: AppDirs,
+    executors: Executors,
+    jobs: JobRunner,
 ) -> dict[str, View]:
+    settings_file = dirs.settings_file
     return {
-        "dashboard": DashboardView(store, runner),
-        "upload": UploadView(),
-        "pipelines": PipelinesView(),
-        "results": ResultsView(store, runner),
+        "dashboard": DashboardView(
+            store,
+            runner,
+            data_folder=dirs.data,
+            results_folder=results_folder(dirs, settings),
+            disk_executor=executors.disk,
+        ),
+        "upload": UploadView(store, runner, executors, settings, executors.upload),
+        "pipelines": PipelinesView(store, runner, jobs, executors),
+        "results": ResultsView(
+            store,
+            runner,
+            jobs,
+            disk=executors.disk,
+            ui_state=QSettings(str(dirs.config / STATE_FILE), QSettings.Format.IniFormat),
+        ),
         "settings": SettingsView(settings, settings_file),
     }
 
@@ -133,13 +157,15 @@ class GenoflowApp:
         self.store_access = StoreAccess(
             store_opener or (lambda: _open_store(dirs)), self.executors.db
         )
+        self.jobs = JobRunner()
         self.views = build_views(
             store=self.store_access,
             runner=self.runner,
             settings=settings,
-            settings_file=dirs.settings_file,
+            dirs=dirs,
+            executors=self.executors,
+            jobs=self.jobs,
         )
-        self.jobs = JobRunner()
         self.tray: QSystemTrayIcon | None = None
         self.window = MainWindow(self.views, WindowState(dirs.config), dirs.logs)
         self.validation = ValidationQueue(
@@ -159,13 +185,30 @@ class GenoflowApp:
         settings_view = self.views["settings"]
         assert isinstance(settings_view, SettingsView)
 
+        pipelines = self.views["pipelines"]
+        assert isinstance(pipelines, PipelinesView)
+
         def add_files(files: list[str]) -> None:
-            added = upload.add_files(files)
+            # Folders are scanned off the GUI thread: the files arrive through files_added.
+            upload.add_files(files)
             self.window.show_view("upload")
-            self.window.statusBar().showMessage(f"Added {len(added)} file(s)", 5000)
 
         self.window.files_dropped.connect(add_files)
         upload.files_added.connect(self.validation.check)
+        upload.files_added.connect(
+            lambda added: self.window.statusBar().showMessage(f"Added {len(added)} file(s)", 5000)
+        )
+        settings_view.settings_saved.connect(upload.apply_settings)
+        results = self.views["results"]
+        assert isinstance(results, ResultsView)
+
+        def show_job(job_id: str) -> None:
+            results.show_job(job_id)
+            self.window.show_view("results")
+
+        pipelines.show_job_requested.connect(show_job)
+        dashboard.open_job_requested.connect(show_job)
+        self.jobs.job_changed.connect(results.on_job_changed)
         self.validation.file_progress.connect(upload.show_progress)
         self.validation.file_checked.connect(upload.show_report)
         dashboard.navigate_requested.connect(self.window.show_view)
@@ -177,6 +220,7 @@ class GenoflowApp:
         )
         self.jobs.notified.connect(self._show_notification)
         settings_view.credentials_changed.connect(self.jobs.credentials_changed)
+        self.jobs.job_changed.connect(dashboard.on_job_changed)
 
     def start_jobs(self) -> None:
         """Follow every unfinished job: after a restart, polling resumes where it stopped.
@@ -188,9 +232,7 @@ class GenoflowApp:
         store = self.store_access.store
         with store.session() as session:
             ensure_builtin_services(session)
-        folder = self.settings.results_folder
-        results = Path(folder) if folder else self.dirs.data / "results"
-        self.jobs.start(store, self.settings, results)
+        self.jobs.start(store, self.settings, results_folder(self.dirs, self.settings))
 
     def _show_notification(self, level: str, title: str, body: str) -> None:
         """A job ended or needs the user: the status bar, and the desktop's notification area."""

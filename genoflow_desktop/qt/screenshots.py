@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +18,12 @@ import asyncio
 
 import qasync
 from PySide6.QtCore import QEventLoop, QTimer
+from sqlalchemy import select
 
 from genoflow_desktop.core import paths
 from genoflow_desktop.core import settings as core_settings
 from genoflow_desktop.core.store import demo, open_store
+from genoflow_desktop.core.store.models import Job
 from genoflow_desktop.qt.app import GenoflowApp, create_application
 from genoflow_desktop.qt.style import apply_theme
 
@@ -83,6 +86,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     genoflow = GenoflowApp(
         app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store
     )
+    genoflow.services_ready()  # the Settings view's services panel, as after start-up
     window = genoflow.window
     window.resize(*SIZE)
     window.show()
@@ -92,12 +96,28 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     checked: list[str] = []
     genoflow.validation.file_checked.connect(lambda path, *_: checked.append(path))
     genoflow.window.files_dropped.emit([str(sample_dir)])
-    while len(checked) < 4:
+    upload = genoflow.views["upload"]
+    # The folder is scanned in the background, then each file is checked.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+        upload.model.rowCount() and len(checked) >= upload.model.rowCount()
+    ):
         _settle(app, 100)
     written = []
+    with store.session() as session:
+        finished = session.scalar(
+            select(Job.id)
+            .where(Job.state == "completed", Job.kind == "imputation")
+            .order_by(Job.created_at.desc())
+            .limit(1)
+        )
+    results = genoflow.views["results"]
     for key in window.views:
+        if key == "results" and finished is not None:
+            results.show_job(finished)  # a job with history and result files in the detail
         window.show_view(key)
-        _settle(app)
+        # The Dashboard's live charts sample every 2 s: give them a few points to draw.
+        _settle(app, 7000 if key == "dashboard" else 300)
         target = output / f"{key}.png"
         window.grab().save(str(target))
         written.append(target)

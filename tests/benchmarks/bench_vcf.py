@@ -112,7 +112,9 @@ def _child(kind: str, path: str) -> None:
         sys.path.insert(0, str(ROOT))
         import genoflow_desktop.core.validation.alignment
         import genoflow_desktop.core.validation.vcf  # noqa: F401
-    harness.run_in_child(runs[kind], external=kind != "ours" and shutil.which("bcftools") is not None)
+    harness.run_in_child(
+        runs[kind], external=kind != "ours" and shutil.which("bcftools") is not None
+    )
 
 
 def main() -> int:

@@ -76,11 +76,11 @@ def test_results_lists_the_jobs_in_the_store(qtbot, loop, genoflow_app, store) -
     qtbot.addWidget(window)
     window.show_view("results")
     wait_idle(qtbot, genoflow_app.runner)
-    results = genoflow_app.views["results"]
+    results = genoflow_app.views["results"].panel
     assert results.model.rowCount() == 25
-    assert results.stack.currentWidget() is results.table
-    results.search.setText("job 1")
-    assert results.proxy.rowCount() == 11  # job 1, job 10..19
+    assert results.stack.currentWidget() is results.splitter
+    results.search.setText("job 1")  # applied after a short pause in typing
+    qtbot.waitUntil(lambda: results.model.rowCount() == 11)  # job 1, job 10..19
 
 
 def test_dropped_files_and_folders_land_in_upload(qtbot, genoflow_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -105,21 +105,27 @@ def test_dropped_files_and_folders_land_in_upload(qtbot, genoflow_app, tmp_path:
     window.dropEvent(event)
     upload = genoflow_app.views["upload"]
     assert window.current_view_key == "upload"
-    names = sorted(
-        upload.files.topLevelItem(i).text(0) for i in range(upload.files.topLevelItemCount())
-    )
+    # Folders are scanned off the GUI thread: the rows arrive a moment later.
+    qtbot.waitUntil(lambda: upload.model.rowCount() == 3, timeout=10_000)
+    names = sorted(row.name for row in upload.model.rows)
     assert names == ["a_R1.fastq.gz", "a_R2.fastq.gz", "calls.vcf.gz"]
     window.files_dropped.emit([str(single)])  # the same file again is not added twice
-    assert upload.files.topLevelItemCount() == 3
+    qtbot.wait(300)
+    assert upload.model.rowCount() == 3
 
 
 def test_geometry_and_view_are_remembered(qtbot, app_dirs: AppDirs) -> None:  # type: ignore[no-untyped-def]
-    from genoflow_desktop.qt.views.pipelines import PipelinesView
-    from genoflow_desktop.qt.views.upload import UploadView
+    from genoflow_desktop.qt.views.base import View
+
+    class First(View):
+        title, subtitle, icon_name = "First", "", "upload"
+
+    class Second(View):
+        title, subtitle, icon_name = "Second", "", "pipelines"
 
     def make() -> MainWindow:
         window = MainWindow(
-            {"upload": UploadView(), "pipelines": PipelinesView()},
+            {"upload": First(), "pipelines": Second()},
             WindowState(app_dirs.config),
             app_dirs.logs,
         )
@@ -176,10 +182,14 @@ def test_dropped_files_are_checked_and_reported(
     genoflow_app.validation.file_checked.connect(lambda path, report, html: checked.append(path))
     genoflow_app.window.files_dropped.emit([str(good), str(bad)])
     qtbot.waitUntil(lambda: len(checked) == 2, timeout=30_000)
-    assert upload.item_for(str(good)).text(2) == "Valid"
-    assert upload.item_for(str(bad)).text(2).startswith("Invalid: ")
-    assert upload.item_for(str(good)).text(1) == "BAM"
-    report_file = Path(upload.item_for(str(bad)).data(0, Qt.ItemDataRole.UserRole + 1))
+    good_row, bad_row = (
+        upload.model.find(str(good.resolve())),
+        upload.model.find(str(bad.resolve())),
+    )
+    assert good_row.check == "Valid"
+    assert bad_row.check.startswith("Invalid: ")
+    assert good_row.format == "BAM"
+    report_file = Path(bad_row.report_file)
     assert report_file.is_file() and report_file.is_relative_to(app_dirs.cache)
     from genoflow_desktop.core.store.models import ValidationResult
 
@@ -190,7 +200,9 @@ def test_dropped_files_are_checked_and_reported(
 def test_messages_from_a_worker_thread_reach_the_status_bar(qtbot, genoflow_app) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    thread = threading.Thread(target=lambda: genoflow_app.messages.info("Upload finished: reads.fastq.gz"))
+    thread = threading.Thread(
+        target=lambda: genoflow_app.messages.info("Upload finished: reads.fastq.gz")
+    )
     thread.start()
     thread.join()
     status = genoflow_app.window.statusBar()

@@ -79,7 +79,10 @@ def test_upgrade_keeps_a_backup_when_the_schema_changes(tmp_path: Path, monkeypa
     backup = tmp_path / "old.before-upgrade.sqlite3"
     assert backup.exists()
     with sqlite3.connect(backup) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrations.head_revision()
+        assert (
+            connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            == migrations.head_revision()
+        )
     assert before  # the original was readable before the upgrade
 
 

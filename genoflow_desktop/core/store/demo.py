@@ -64,6 +64,7 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
             updated_at=created + timedelta(minutes=rng.randint(5, 300)),
             remote_id=f"job-{created:%Y%m%d-%H%M%S}-{rng.randint(100, 999)}",
         )
+        _describe(job, state, imputation, created, rng)
         session.add(job)
         for step, step_state in enumerate(
             [JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, state]
@@ -108,6 +109,10 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
                 part_size=64 << 20,
                 status=status.value,
                 bytes_done=size if status is UploadStatus.COMPLETED else size // 3,
+                speed_bps=rng.uniform(40e6, 90e6) if status is UploadStatus.UPLOADING else None,
+                error="Access denied by the bucket policy (HTTP 403)."
+                if status is UploadStatus.FAILED
+                else None,
             )
         )
     session.add_all(
@@ -129,3 +134,57 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
             ),
         ]
     )
+
+
+IMPUTATION_STEPS = [
+    ("Input Validation", "ok", "3 valid VCF file(s) found. Samples: 1,204 · Chromosomes: 20 21 22"),
+    ("Quality Control", "ok", "Calculating QC Statistics"),
+    ("Quality Control", "warning", "Excluded sites in total: 3,112 · Remaining sites: 412,996"),
+    ("Phasing and Imputation", "running", "Imputation (14/22)"),
+]
+
+
+def _describe(
+    job: Job, state: JobState, imputation: bool, created: datetime, rng: random.Random
+) -> None:
+    """What the server said about the job, as the orchestrator would have recorded it."""
+    import hashlib
+
+    if state is JobState.QUEUED:
+        job.queue_position = rng.randint(0, 6)
+        job.remote_state = "waiting"
+    elif state is JobState.RUNNING:
+        job.progress = rng.uniform(0.2, 0.9)
+        job.remote_state = "running" if imputation else "RUNNING"
+        job.messages = [
+            {"step": step, "level": level, "text": text}
+            for step, level, text in (IMPUTATION_STEPS if imputation else [])
+        ]
+    elif state is JobState.FAILED:
+        job.remote_state = "failed" if imputation else "EXECUTOR_ERROR"
+        job.error = (
+            "Quality Control: more than 100 obvious strand flips (236). Imputation cannot be "
+            "started!"
+            if imputation
+            else "bwa mem exited with code 1: [E::bwa_idx_load] fail to locate the index files"
+        )
+    elif state is JobState.COMPLETED:
+        job.remote_state = "success" if imputation else "COMPLETE"
+        job.finished_at = created + timedelta(hours=3)
+        job.results_expire_at = job.finished_at + timedelta(days=7)
+        names = (
+            [f"chr_{c}.zip" for c in (20, 21, 22)] + ["qc_report.txt", "quality-control.html"]
+            if imputation
+            else ["NA12878.bam", "NA12878.bam.bai", "NA12878.g.vcf.gz", "run-log.json"]
+        )
+        job.output_dir = f"/data/genoflow/results/{job.name.replace(' ', '_')}"
+        job.results = [
+            {
+                "name": name,
+                "path": f"{job.output_dir}/{name}",
+                "size": rng.randint(10_000, 900_000_000),
+                "sha256": hashlib.sha256(f"{job.name}/{name}".encode()).hexdigest(),
+                "extracted_from": None,
+            }
+            for name in names
+        ]

@@ -69,8 +69,13 @@ def create_upload(
     project: str | None = None,
     sample: str | None = None,
     part_size: int = 64 * MiB,
+    file_id: str | None = None,
 ) -> UploadRecord:
-    """Journal a new upload of ``path`` (nothing is sent yet; see :func:`run_upload`)."""
+    """Journal a new upload of ``path`` (nothing is sent yet; see :func:`run_upload`).
+
+    ``file_id`` links the upload to the :class:`DataFile` row of the file's validation, when
+    the caller knows it (the desktop app does; the command line validates separately).
+    """
     source = Path(path).absolute()
     if not source.is_file():
         raise UserError(f"{source} is not a file.", hint="Check the path.")
@@ -83,6 +88,7 @@ def create_upload(
     return Journal(store).add(
         Upload(
             id=upload_id,
+            file_id=file_id,
             source_path=str(source),
             source_size=size,
             source_mtime_ns=mtime_ns,

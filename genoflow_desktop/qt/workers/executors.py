@@ -9,11 +9,14 @@ from dataclasses import dataclass
 @dataclass
 class Executors:
     """``validation``: CPU-heavy file checks; ``disk``: part reads and hashing; ``db``: the one
-    SQLite writer (SQLite allows a single writer, so more threads would only wait on its lock)."""
+    SQLite writer (SQLite allows a single writer, so more threads would only wait on its lock);
+    ``upload``: one thread per running upload (each holds its thread for the whole transfer, so
+    uploads get their own pool instead of starving the disk pool)."""
 
     validation: ThreadPoolExecutor
     disk: ThreadPoolExecutor
     db: ThreadPoolExecutor
+    upload: ThreadPoolExecutor
 
     @classmethod
     def create(cls, validation_workers: int) -> Executors:
@@ -21,8 +24,9 @@ class Executors:
             validation=ThreadPoolExecutor(validation_workers, thread_name_prefix="validation"),
             disk=ThreadPoolExecutor(2, thread_name_prefix="disk"),
             db=ThreadPoolExecutor(1, thread_name_prefix="db"),
+            upload=ThreadPoolExecutor(2, thread_name_prefix="upload"),
         )
 
     def shutdown(self) -> None:
-        for pool in (self.validation, self.disk, self.db):
+        for pool in (self.validation, self.disk, self.db, self.upload):
             pool.shutdown(wait=True, cancel_futures=True)

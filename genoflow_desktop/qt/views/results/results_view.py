@@ -2,81 +2,69 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QLineEdit,
-    QStackedWidget,
-    QTableView,
-    QWidget,
-)
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
-from genoflow_desktop.qt.models.job_table_model import SORT_ROLE, JobTableModel
+from PySide6.QtCore import QSettings, Slot
+from PySide6.QtWidgets import QWidget
+
 from genoflow_desktop.qt.views.base import View
-from genoflow_desktop.qt.widgets.empty_state import EmptyState
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
-COLUMN_WIDTHS = (230, 100, 110, 140, 140, 120)
+if TYPE_CHECKING:
+    from genoflow_desktop.qt.views.results.results_panel import ResultsPanel
+    from genoflow_desktop.qt.workers.job_runner import JobRunner
 
 
 class ResultsView(View):
+    """The view's content (:class:`ResultsPanel`) is built when the view is first shown: it
+    needs numpy and the store's models, which must stay off the app's start-up path."""
+
     title = "Results"
     subtitle = "All your jobs, their state and their results — also when you are offline."
     icon_name = "results"
 
     def __init__(
-        self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        store: StoreAccess,
+        runner: TaskRunner,
+        jobs: JobRunner | None = None,
+        *,
+        disk: Executor | None = None,
+        ui_state: QSettings | None = None,
+        parent: QWidget | None = None,
     ) -> None:
+        """``jobs``: the jobs thread, for cancel and download (None: those stay off);
+        ``disk``: the executor for file reads and exports (None: asyncio's default one);
+        ``ui_state``: where column widths and the splitter are remembered (None: nowhere)."""
         super().__init__(parent)
         self._store = store
         self._runner = runner
-        self.model = JobTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
+        self._jobs = jobs
+        self._disk = disk
+        self._ui_state = ui_state
+        self.panel: ResultsPanel | None = None
+        self._pending_job: str | None = None
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search jobs by name, service, state or owner")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search jobs")
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # Fixed starting widths: sizing to contents would read every row, too slow for big histories.
-        for column, width in enumerate(COLUMN_WIDTHS, start=1):
-            header.resizeSection(column, width)
-        self.table.setAccessibleName("Jobs")
-
-        self.empty = EmptyState(
-            "results",
-            "No jobs yet",
-            "Jobs you submit appear here, with their results, for as long as you keep them.",
-        )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.table)
-        self.body.addWidget(self.search)
-        self.body.addWidget(self.stack, 1)
+    def show_job(self, job_id: str) -> None:
+        """Select ``job_id`` when the jobs are next loaded (call before showing the view)."""
+        self._pending_job = job_id
 
     def on_shown(self) -> None:
-        self._runner.start("results.refresh", self._refresh())
+        if self.panel is None:
+            from genoflow_desktop.qt.views.results.results_panel import ResultsPanel
 
-    async def _refresh(self) -> None:
-        from genoflow_desktop.core.store import repositories  # loads SQLAlchemy: not at start-up
+            self.panel = ResultsPanel(
+                self._store, self._runner, self._jobs, disk=self._disk, ui_state=self._ui_state
+            )
+            self.body.addWidget(self.panel, 1)
+        self.panel.pending_job, self._pending_job = self._pending_job, None
+        self.panel.refresh()
 
-        rows = await self._store.run(repositories.job_rows)
-        self.model.set_rows(rows)
-        self.stack.setCurrentWidget(self.table if rows else self.empty)
+    @Slot(str, str, str)
+    def on_job_changed(self, job_id: str, state: str, message: str) -> None:
+        """Connect to ``JobRunner.job_changed``. Before the first show there is nothing to
+        update: the panel reads every job when it is built."""
+        if self.panel is not None:
+            self.panel.on_job_changed(job_id, state, message)

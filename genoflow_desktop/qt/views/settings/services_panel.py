@@ -64,6 +64,7 @@ class ServicesPanel(QGroupBox):
         self.table.setHeaderLabels(["Service", "Type", "Address", "Token"])
         self.table.setRootIsDecorated(False)
         self.table.setAccessibleName("Services")
+        self.table.setMinimumHeight(170)  # the built-in servers and a few of the user's own
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         layout.addWidget(self.table)
 

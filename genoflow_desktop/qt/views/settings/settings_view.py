@@ -10,11 +10,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -113,7 +116,6 @@ class SettingsView(View):
         form_box = QWidget()
         form_box.setMaximumWidth(640)
         form_box.setLayout(form)
-        self.body.addWidget(form_box)
         buttons = QHBoxLayout()
         self.saved_label = QLabel()
         self.save_button = QPushButton("Save")
@@ -121,8 +123,18 @@ class SettingsView(View):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.saved_label, 1)
-        self.body.addLayout(buttons)
-        self.body.addStretch(1)
+        # Services, then the preferences, in one scrolling page: it outgrows small windows.
+        content = QWidget()
+        self.content = QVBoxLayout(content)
+        self.content.setContentsMargins(0, 0, 12, 0)
+        self.content.addWidget(form_box)
+        self.content.addLayout(buttons)
+        self.content.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.body.addWidget(scroll, 1)
         self.services: ServicesPanel | None = None
 
     def attach_services(self, store: StoreAccess, runner: TaskRunner) -> None:
@@ -131,7 +143,7 @@ class SettingsView(View):
             return
         self.services = ServicesPanel(store, runner)
         self.services.credentials_changed.connect(self.credentials_changed)
-        self.body.insertWidget(0, self.services)
+        self.content.insertWidget(0, self.services)
 
     def current(self) -> core_settings.Settings:
         values = {name: editor_value(editor) for name, editor in self.editors.items()}

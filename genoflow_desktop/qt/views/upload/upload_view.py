@@ -1,60 +1,81 @@
-"""Upload: the files the user dropped or picked, each checked at once, ready to be sent."""
+"""Upload: the files the user dropped or picked, checked at once, described, and sent to S3.
+
+Everything slow runs elsewhere: folders are scanned on the ``disk`` pool, the store is read on
+the ``db`` pool, uploads run on the ``upload`` pool (see :mod:`.upload_queue`). Problems with a
+file are shown in its row; the only modal dialogs are decisions (which sample sheet, which
+column is which).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
     QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
     QStackedWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
+from genoflow_desktop.core.samplesheet import SampleMetadata, SampleSheet, read_sheet
+from genoflow_desktop.core.transfer.intake import refusal
+from genoflow_desktop.core.transfer.planner import MiB
+from genoflow_desktop.core.transfer.progress import TransferProgress
+from genoflow_desktop.core.transfer.result import UploadOptions
+from genoflow_desktop.qt.models.upload_file_model import (
+    FileRow,
+    Transfer,
+    UploadFileModel,
+)
 from genoflow_desktop.qt.views.base import View
+from genoflow_desktop.qt.views.upload.file_table import FileTable, scan, verdict_text
+from genoflow_desktop.qt.views.upload.metadata_form import MetadataForm
+from genoflow_desktop.qt.views.upload.sample_sheet import SampleSheetDialog, summary_text
+from genoflow_desktop.qt.views.upload.upload_history import UploadHistory
+from genoflow_desktop.qt.views.upload.upload_queue import NewUpload, UploadQueue
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
+from genoflow_desktop.qt.workers.executors import Executors
+from genoflow_desktop.qt.workers.store_access import StoreAccess
+from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
-COLUMNS = ["File", "Format", "Check", "Records", "Size", "Folder"]
-FILE, FORMAT, CHECK, RECORDS, SIZE, FOLDER = range(len(COLUMNS))
-PATH_ROLE = Qt.ItemDataRole.UserRole
-REPORT_ROLE = Qt.ItemDataRole.UserRole + 1
-VERDICT_COLORS = {"valid": "#2d8a4e", "valid_with_warnings": "#b7791f", "invalid": "#c53030"}
+if TYPE_CHECKING:
+    from genoflow_desktop.core.settings import Settings
+    from genoflow_desktop.core.store import Store
+    from genoflow_desktop.core.transfer.journal import UploadRecord
+    from genoflow_desktop.core.transfer.profiles import Profile
+    from genoflow_desktop.core.validation.report import ValidationReport
 
-
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files in ``paths``, with folders replaced by the files inside them (recursively, sorted)."""
-    files: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            )
-        elif path.is_file():
-            files.append(path)
-    return files
+NO_PROFILE = "Add an S3 destination in Settings (or `genoflow s3 add-profile`)"
+OVERRIDE_WARNING = (
+    "Files that failed validation are usually truncated or corrupt: pipelines will reject "
+    "them, or worse, silently use part of them."
+)
+ERROR_STYLE = "color: #c53030;"
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+def _destinations_and_uploads(store: Store) -> tuple[list[Profile], list[UploadRecord]]:
+    """The S3 profiles and the upload journal, read on the db thread (imports included: they
+    bring SQLAlchemy and the keychain, kept off the GUI thread)."""
+    from genoflow_desktop.core.transfer.journal import Journal
+    from genoflow_desktop.core.transfer.profiles import list_profiles
 
-
-def verdict_text(report: Any) -> str:
-    if report.verdict.value == "valid":
-        return "Valid"
-    if report.verdict.value == "valid_with_warnings":
-        return f"Valid, {report.warning_count:,} warning(s)"
-    first = report.errors[0].message if report.errors else "invalid"
-    return f"Invalid: {first}"
+    with store.session() as session:
+        profiles = list_profiles(session)
+    return profiles, Journal(store).uploads()
 
 
 class UploadView(View):
@@ -63,24 +84,43 @@ class UploadView(View):
     """
 
     title = "Upload"
-    subtitle = "Drop FASTQ, BAM, CRAM or VCF files (or whole folders) anywhere on this window. Each file is checked at once."
+    subtitle = (
+        "Drop FASTQ, BAM, CRAM or VCF files (or whole folders) anywhere on this window. "
+        "Each file is checked at once."
+    )
     icon_name = "upload"
 
     files_added = Signal(list)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: StoreAccess,
+        runner: TaskRunner,
+        executors: Executors,
+        settings: Settings,
+        upload_pool: Executor,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.files = QTreeWidget()
-        self.files.setHeaderLabels(COLUMNS)
-        self.files.setRootIsDecorated(False)
-        self.files.setAlternatingRowColors(True)
-        self.files.setAccessibleName("Files to upload")
-        self.files.setToolTip("Double-click a checked file to open its report.")
-        header = self.files.header()
-        header.setStretchLastSection(True)
-        for column, width in ((FILE, 260), (FORMAT, 90), (CHECK, 300), (RECORDS, 90), (SIZE, 80)):
-            header.resizeSection(column, width)
-        self.files.itemDoubleClicked.connect(self._on_files_item_double_clicked)
+        self._store = store
+        self._runner = runner
+        self._executors = executors
+        self._part_size = settings.part_size_mib * MiB
+        self._scans = 0
+        self.queue = UploadQueue(
+            store, runner, executors.db, upload_pool, UploadOptions.from_settings(settings), self
+        )
+        self.queue.created.connect(self._on_queue_created)
+        self.queue.progressed.connect(self._on_queue_progressed)
+        self.queue.ended.connect(self._on_queue_ended)
+
+        self.model = UploadFileModel()
+        self.table = FileTable(self.model)
+        self.table.activated.connect(self._on_table_activated)
+        self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._build_actions()
+
         self.empty = EmptyState(
             "upload",
             "No files yet",
@@ -88,73 +128,345 @@ class UploadView(View):
         )
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.files)
-        self.body.addWidget(self.stack, 1)
+        self.stack.addWidget(self.table)
+        self.form = MetadataForm()
+        self.form.apply_requested.connect(self._on_form_apply_requested)
+        self.form.import_requested.connect(self._on_form_import_requested)
+        splitter = QSplitter()
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.form)
+        splitter.setStretchFactor(0, 1)
+
+        self.profile = QComboBox()
+        self.profile.setAccessibleName("S3 destination")
+        self.profile_reason = QLabel(NO_PROFILE)
+        self.profile_reason.setStyleSheet(ERROR_STYLE)
+        self.override = QCheckBox("Upload files that fa&iled validation")
+        self.override.setToolTip("Applies to the files selected when you press Upload.")
+        self.override_warning = QLabel(OVERRIDE_WARNING)
+        self.override_warning.setStyleSheet(ERROR_STYLE)
+        self.override_warning.setWordWrap(True)
+        self.override_warning.hide()
+        self.override.toggled.connect(self.override_warning.setVisible)
+        self.upload_button = QPushButton("&Upload")
+        self.upload_button.clicked.connect(self.upload_action.trigger)
+        destination = QHBoxLayout()
+        destination.addWidget(QLabel("Destination:"))
+        destination.addWidget(self.profile)
+        destination.addWidget(self.profile_reason, 1)
+        destination.addWidget(self.override)
+        destination.addWidget(self.upload_button)
+
+        files_page = QWidget()
+        files_layout = QVBoxLayout(files_page)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        files_layout.addWidget(splitter, 1)
+        files_layout.addWidget(self.override_warning)
+        files_layout.addLayout(destination)
+        self.history = UploadHistory()
+        self.history.resume_requested.connect(self._on_history_resume_requested)
+        self.history.refresh_requested.connect(self.refresh)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(files_page, "Files")
+        self.tabs.addTab(self.history, "History")
+        self.body.addWidget(self.tabs, 1)
         self.count = QLabel()
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.body.addWidget(self.count)
-        self._items: dict[str, QTreeWidgetItem] = {}
+        self._set_profiles([])  # until the store answers: disabled, with the reason
 
-    def add_files(self, paths: Iterable[str | Path]) -> list[Path]:
-        """Add files (folders are expanded); returns the ones that were new."""
-        added = []
-        for path in expand_paths(paths):
-            resolved = path.resolve()
-            if str(resolved) in self._items:
-                continue
-            item = QTreeWidgetItem(
-                [
-                    resolved.name,
-                    "",
-                    "Waiting to be checked",
-                    "",
-                    human_size(resolved.stat().st_size),
-                    str(resolved.parent),
-                ]
-            )
-            for column in (RECORDS, SIZE):
-                item.setTextAlignment(
-                    column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                )
-            item.setData(FILE, PATH_ROLE, str(resolved))
-            self.files.addTopLevelItem(item)
-            self._items[str(resolved)] = item
-            added.append(resolved)
-        self.stack.setCurrentWidget(self.files if self._items else self.empty)
-        self.count.setText(f"{len(self._items)} file(s)" if self._items else "")
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence, slot: Any) -> QAction:
+            made = QAction(text, self)
+            made.setShortcut(shortcut)
+            # Keys like Space and Del belong to whatever text field has the focus elsewhere.
+            made.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            made.triggered.connect(slot)
+            self.table.addAction(made)
+            return made
+
+        self.upload_action = action("&Upload", QKeySequence("Ctrl+U"), self.upload_selected)
+        # Ctrl+U works anywhere in the view (the form included), not only in the table.
+        self.upload_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.upload_action)
+        self.pause_action = action(
+            "&Pause / Resume", QKeySequence(Qt.Key.Key_Space), self.toggle_pause_selected
+        )
+        self.cancel_action = action(
+            "&Cancel / Remove",
+            QKeySequence(QKeySequence.StandardKey.Delete),
+            self.cancel_or_remove_selected,
+        )
+        self.report_action = action("Open &report", QKeySequence(), self._open_selected_report)
+
+    # -- adding files and their checks ----------------------------------------------------------
+
+    def add_files(self, paths: Iterable[str | Path]) -> None:
+        """Add files and folders (scanned on the disk pool); new files arrive as files_added."""
+        self._scans += 1
+        self._runner.start(f"upload.scan:{self._scans}", self._add(list(paths)))
+
+    async def _add(self, paths: list[str | Path]) -> None:
+        rows = await asyncio.get_running_loop().run_in_executor(self._executors.disk, scan, paths)
+        added = self.model.add(rows)
+        self._update_count()
         if added:
-            self.files_added.emit([str(p) for p in added])
-        return added
+            self.files_added.emit([r.path for r in added])
 
-    def item_for(self, path: str) -> QTreeWidgetItem | None:
-        return self._items.get(str(Path(path).resolve()))
+    def _update_count(self) -> None:
+        rows = self.model.rowCount()
+        self.stack.setCurrentWidget(self.table if rows else self.empty)
+        self.count.setText(f"{rows} file(s)" if rows else "")
 
     @Slot(str, float)
     def show_progress(self, path: str, fraction: float) -> None:
-        item = self.item_for(path)
-        if item is not None:
-            item.setText(CHECK, "Checking…" if fraction < 0 else f"Checking… {fraction:.0%}")
+        text = "Checking…" if fraction < 0 else f"Checking… {fraction:.0%}"
+        self.model.update(path, check=text)
 
     @Slot(str, object, str)
-    def show_report(self, path: str, report: Any, report_file: str) -> None:
-        item = self.item_for(path)
-        if item is None:
-            return
-        item.setText(
-            FORMAT, "—" if report.format.value == "unknown" else report.format.value.upper()
-        )
-        item.setText(CHECK, verdict_text(report))
-        item.setForeground(CHECK, QBrush(QColor(VERDICT_COLORS[report.verdict.value])))
-        item.setText(RECORDS, f"{report.records:,}")
+    def show_report(self, path: str, report: ValidationReport, report_file: str) -> None:
         findings = [*report.errors, *report.warnings][:5]
-        item.setToolTip(
-            CHECK,
-            "\n".join(f"{f.message} {f.hint}".strip() for f in findings) or "No problems found.",
+        self.model.update(
+            path,
+            format="—" if report.format.value == "unknown" else report.format.value.upper(),
+            check=verdict_text(report),
+            check_details="\n".join(f"{f.message} {f.hint}".strip() for f in findings)
+            or "No problems found.",
+            verdict=report.verdict.value,
+            report_file=report_file,
         )
-        item.setData(FILE, REPORT_ROLE, report_file)
 
-    @Slot(QTreeWidgetItem, int)
-    def _on_files_item_double_clicked(self, item: QTreeWidgetItem, column: int) -> None:
-        report_file = item.data(FILE, REPORT_ROLE)
+    @Slot(QModelIndex)
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        report_file = self.model.row_at(index.row()).report_file
         if report_file:
             QDesktopServices.openUrl(QUrl.fromLocalFile(report_file))
+
+    @Slot()
+    def _open_selected_report(self) -> None:
+        for index in self.table.selectionModel().selectedRows()[:1]:
+            self._on_table_activated(index)
+
+    # -- selection, metadata and sample sheets --------------------------------------------------
+
+    def selected_rows(self) -> list[FileRow]:
+        """The selected files, with the mates of selected paired files (a pair travels together)."""
+        paths = [
+            self.model.row_at(i.row()).path for i in self.table.selectionModel().selectedRows()
+        ]
+        for path in list(paths):
+            row = self.model.find(path)
+            if row is not None and row.mate and row.mate not in paths and self.model.find(row.mate):
+                paths.append(row.mate)
+        return [row for path in paths if (row := self.model.find(path)) is not None]
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        self.form.set_selection([r.metadata for r in self.selected_rows()])
+
+    @Slot(object)
+    def _on_form_apply_requested(self, metadata: SampleMetadata) -> None:
+        for row in self.selected_rows():
+            self.model.update(row.path, metadata=metadata)
+
+    @Slot()
+    def _on_form_import_requested(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import sample sheet", "", "Sample sheets (*.csv *.tsv *.txt);;All files (*)"
+        )
+        if path:
+            self.import_sheet(path)
+
+    def import_sheet(self, path: str) -> None:
+        """Read the sheet on the disk pool, then let the user map its columns (a dialog)."""
+        self._runner.start("upload.sheet", self._read_sheet(path))
+
+    async def _read_sheet(self, path: str) -> None:
+        from genoflow_desktop.core.errors import UserError
+
+        try:
+            sheet = await asyncio.get_running_loop().run_in_executor(
+                self._executors.disk, read_sheet, path
+            )
+        except UserError as error:
+            self.form.show_sheet_result(f"{error.message} {error.hint}", problem=True)
+            return
+        self.open_mapping_dialog(sheet, Path(path).name)
+
+    def open_mapping_dialog(self, sheet: SampleSheet, name: str) -> SampleSheetDialog:
+        dialog = SampleSheetDialog(sheet, [r.path for r in self.model.rows], name, self)
+        dialog.accepted.connect(lambda: self._apply_sheet(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal, without a nested event loop
+        return dialog
+
+    def _apply_sheet(self, dialog: SampleSheetDialog) -> None:
+        match = dialog.match()
+        for path, metadata in match.metadata.items():
+            row = self.model.update(path, metadata=metadata)
+            # A sheet naming only R1 describes the pair.
+            if row is not None and row.mate and row.mate not in match.metadata:
+                self.model.update(row.mate, metadata=metadata)
+        self.form.show_sheet_result(
+            summary_text(match, self.model.rowCount()),
+            problem=bool(match.unmatched or match.problems),
+        )
+        self._on_selection_changed()
+
+    # -- destinations and settings --------------------------------------------------------------
+
+    def on_shown(self) -> None:
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Reload the S3 profiles and the upload history from the store."""
+        self._runner.start("upload.refresh", self._refresh())
+
+    async def _refresh(self) -> None:
+        await self._store.open()
+        profiles, records = await asyncio.get_running_loop().run_in_executor(
+            self._executors.db, _destinations_and_uploads, self._store.store
+        )
+        self._set_profiles(profiles)
+        self.history.set_records(records)
+
+    def _set_profiles(self, profiles: Sequence[Profile]) -> None:
+        current = self.profile.currentData()
+        self.profile.clear()
+        for profile in profiles:
+            self.profile.addItem(f"{profile.name} (s3://{profile.bucket})", profile.name)
+        self.profile.setCurrentIndex(max(0, self.profile.findData(current)))
+        has_profiles = bool(profiles)
+        self.profile.setVisible(has_profiles)
+        self.profile_reason.setVisible(not has_profiles)
+        self.upload_button.setEnabled(has_profiles)
+        self.upload_button.setToolTip(
+            "Upload the selected files, or all files when none is (Ctrl+U)."
+            if has_profiles
+            else NO_PROFILE
+        )
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        """New concurrency, part size and bandwidth limit, for uploads started from now on."""
+        self.queue.options = UploadOptions.from_settings(settings)
+        self._part_size = settings.part_size_mib * MiB
+
+    # -- uploading ------------------------------------------------------------------------------
+
+    @Slot()
+    def upload_selected(self) -> None:
+        """Upload the selected files (all when none is selected); resume stopped ones."""
+        profile = self.profile.currentData()
+        override = self.override.isChecked()
+        for row in self.selected_rows() or self.model.rows:
+            if row.can_resume:
+                self._resume(row)  # the journal knows its destination
+            elif row.can_start and profile is not None:
+                reason = refusal(row.verdict, override=override)
+                if reason is not None:
+                    self.model.update(row.path, error=reason)
+                    continue
+                self.model.update(
+                    row.path, transfer=Transfer.QUEUED, upload_id=None, done=0, error=None
+                )
+                self.queue.send(row.path, new=NewUpload(profile, row.metadata, self._part_size))
+
+    def _resume(self, row: FileRow) -> None:
+        assert row.upload_id is not None
+        self.model.update(row.path, transfer=Transfer.QUEUED, error=None)
+        self.queue.send(row.path, upload_id=row.upload_id)
+
+    @Slot()
+    def toggle_pause_selected(self) -> None:
+        for row in self.selected_rows():
+            if row.can_pause:
+                self.model.update(row.path, transfer=Transfer.PAUSING)
+                self.queue.pause(row.path)
+            elif row.can_resume:
+                self._resume(row)
+
+    @Slot()
+    def cancel_or_remove_selected(self) -> None:
+        for row in self.selected_rows():
+            if row.can_cancel:
+                self.model.update(row.path, transfer=Transfer.CANCELLING, error=None)
+                self.queue.cancel(row.path, row.upload_id)
+            elif row.can_remove:
+                self.model.remove(row.path)
+        self._update_count()
+
+    @Slot(object)
+    def _on_history_resume_requested(self, record: UploadRecord) -> None:
+        row = self.model.find(record.source_path)
+        if row is None:
+            self.model.add([FileRow(record.source_path, record.source_size)])
+            self._update_count()
+        elif self.queue.is_running(record.source_path):
+            return  # already under way in the list
+        self.model.update(
+            record.source_path,
+            upload_id=record.id,
+            done=record.bytes_done,
+            transfer=Transfer.QUEUED,
+            error=None,
+        )
+        self.queue.send(record.source_path, upload_id=record.id)
+        self.tabs.setCurrentIndex(0)
+
+    @Slot(str, str)
+    def _on_queue_created(self, path: str, upload_id: str) -> None:
+        self.model.update(path, upload_id=upload_id)
+
+    @Slot(str, object)
+    def _on_queue_progressed(self, path: str, progress: TransferProgress) -> None:
+        row = self.model.find(path)
+        if row is None:
+            return
+        # Pausing and cancelling stay shown as such until the run has really stopped.
+        transfer = Transfer.UPLOADING if row.transfer == Transfer.QUEUED else row.transfer
+        self.model.update(
+            path, transfer=transfer, done=progress.done, speed=progress.speed, eta_s=progress.eta_s
+        )
+
+    @Slot(str, str, str)
+    def _on_queue_ended(self, path: str, how: str, message: str) -> None:
+        changes: dict[str, Any] = {"transfer": Transfer(how), "speed": None, "eta_s": None}
+        if how == "completed":
+            row = self.model.find(path)
+            changes.update(done=row.size if row else 0, destination=message, error=None)
+        elif how == "failed":
+            changes["error"] = message
+        elif how == "canceled":
+            changes.update(done=0, upload_id=None)
+        self.model.update(path, **changes)
+        self.refresh()
+
+    @Slot(QPoint)
+    def _on_table_context_menu_requested(self, position: QPoint) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        upload = menu.addAction("Upload")
+        upload.setEnabled(self.upload_button.isEnabled() and any(r.can_start for r in rows))
+        upload.triggered.connect(self.upload_selected)
+        pause = menu.addAction("Pause")
+        pause.setEnabled(any(r.can_pause for r in rows))
+        resume = menu.addAction(
+            "Retry" if all(r.transfer == Transfer.FAILED for r in rows) else "Resume"
+        )
+        resume.setEnabled(any(r.can_resume for r in rows))
+        pause.triggered.connect(self.toggle_pause_selected)
+        resume.triggered.connect(self.toggle_pause_selected)
+        cancel = menu.addAction("Cancel upload")
+        cancel.setEnabled(any(r.can_cancel for r in rows))
+        remove = menu.addAction("Remove from list")
+        remove.setEnabled(any(r.can_remove for r in rows))
+        for action in (cancel, remove):
+            action.triggered.connect(self.cancel_or_remove_selected)
+        menu.addSeparator()
+        menu.addAction(self.report_action)
+        menu.popup(self.table.viewport().mapToGlobal(position))

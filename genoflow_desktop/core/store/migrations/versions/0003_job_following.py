@@ -12,23 +12,23 @@ without a state change, such as an expired token) and the time the retention rem
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('messages', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('results', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('attention', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('expiry_reminded_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("messages", sa.JSON(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("results", sa.JSON(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("attention", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("expiry_reminded_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.drop_column('expiry_reminded_at')
-        batch_op.drop_column('attention')
-        batch_op.drop_column('results')
-        batch_op.drop_column('messages')
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_column("expiry_reminded_at")
+        batch_op.drop_column("attention")
+        batch_op.drop_column("results")
+        batch_op.drop_column("messages")

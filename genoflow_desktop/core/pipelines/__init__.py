@@ -1,0 +1,1 @@
+"""Pipelines the user configures and submits: workflow templates, their parameter schemas, presets."""

@@ -1,0 +1,226 @@
+"""The detail pane of the Results view: one job's state, history, step messages and files.
+
+It only renders a :class:`~genoflow_desktop.core.jobs.details.JobDetail` and announces what the
+user asks for; the view does the work (store, jobs thread, disk).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from genoflow_desktop.core.jobs.details import JobDetail, retention_text
+from genoflow_desktop.qt.models.job_table_model import format_time
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _tree(headers: list[str], name: str) -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setUniformRowHeights(True)
+    tree.setAccessibleName(name)
+    # Short columns fit their contents; the last one (message, file name...) takes the rest.
+    header = tree.header()
+    for column in range(len(headers) - 1):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return tree
+
+
+class JobDetailPane(QWidget):
+    """Signals:
+    open_folder_requested(): open the job's folder.
+    cancel_requested(): cancel the job (after the user confirmed).
+    download_requested(): download the results again.
+    export_results_requested(bool): export the results; True for a .zip, False for a folder.
+    """
+
+    open_folder_requested = Signal()
+    cancel_requested = Signal()
+    download_requested = Signal()
+    export_results_requested = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail: JobDetail | None = None
+        self.title = QLabel()
+        self.title.setObjectName("detailTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Job progress")
+        self.progress.setMaximumHeight(14)
+        self.problem = QLabel()
+        self.problem.setObjectName("inlineError")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d13438;")
+        self.retention = QLabel()
+
+        self.open_folder = QPushButton("Open folder")
+        self.open_folder.setToolTip("Open the job's results folder (Enter)")
+        self.cancel = QPushButton("Cancel job")
+        self.cancel.setToolTip("Ask the server to stop this job (Del)")
+        self.download = QPushButton("Download again")
+        self.export = QPushButton("Export results")
+        export_menu = QMenu(self.export)
+        export_menu.addAction("To a folder…", lambda: self.export_results_requested.emit(False))
+        export_menu.addAction("As a .zip file…", lambda: self.export_results_requested.emit(True))
+        self.export.setMenu(export_menu)
+        for button in (self.open_folder, self.cancel, self.download, self.export):
+            button.setAccessibleName(button.text())
+        self.open_folder.clicked.connect(self.open_folder_requested)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.download.clicked.connect(self.download_requested)
+        #: Why network actions are off (the jobs thread is not running).
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        #: What a download or export is doing, or how it ended.
+        self.task = QLabel()
+        self.task.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setAccessibleName("Download progress")
+        self.busy.setMaximumHeight(10)
+        self.busy.hide()
+
+        buttons = QHBoxLayout()
+        for button in (self.open_folder, self.cancel, self.download, self.export):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.history = _tree(["Time", "State", "Message"], "Status history")
+        self.messages = _tree(["Step", "Message"], "Step messages")
+        self.files = _tree(["Name", "Size", "SHA-256"], "Result files")
+        self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy SHA-256", self.files)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_checksums)
+        self.files.addAction(copy)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.messages, "Messages")
+        self.tabs.addTab(self.files, "Files")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        for widget in (self.title, self.facts, self.progress, self.problem, self.retention):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.task)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.tabs, 1)
+        self.show_detail(None)
+
+    def show_detail(self, detail: JobDetail | None) -> None:
+        if detail is None or self.detail is None or detail.id != self.detail.id:
+            self.task.clear()
+            self.task.hide()
+        self.detail = detail
+        for tree in (self.history, self.messages, self.files):
+            tree.clear()
+        self.title.setText(f"<b>{detail.name}</b>" if detail else "No job selected")
+        self.title.setTextFormat(Qt.TextFormat.RichText if detail else Qt.TextFormat.PlainText)
+        for widget in (self.facts, self.progress, self.problem, self.retention):
+            widget.setVisible(detail is not None)
+        if detail is None:
+            self.set_actions(network_reason="", busy=False)
+            return
+        facts = [detail.service or "no service", detail.state.replace("_", " ")]
+        if detail.remote_state:
+            facts.append(f"server state {detail.remote_state}")
+        if detail.remote_id:
+            facts.append(f"server id {detail.remote_id}")
+        if detail.queue_position is not None:
+            facts.append(f"position {detail.queue_position} in the queue")
+        self.facts.setText(" · ".join(facts))
+        self.progress.setVisible(not detail.finished and detail.progress is not None)
+        self.progress.setValue(round((detail.progress or 0) * 100))
+        problem = detail.error or detail.attention or ""
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        retention = retention_text(detail.results_expire_at)
+        self.retention.setText(retention.capitalize())
+        self.retention.setVisible(bool(retention))
+
+        for event in detail.history:
+            QTreeWidgetItem(
+                self.history,
+                [format_time(event.at.timestamp()), event.state.replace("_", " "), event.message],
+            )
+        style = self.style()
+        icons = {
+            "error": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
+            "warning": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+        }
+        info = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+        for message in detail.messages:
+            item = QTreeWidgetItem(self.messages, [message.step, message.text])
+            item.setIcon(0, icons.get(message.level, info))
+            item.setToolTip(0, message.level)
+        for result in detail.results:
+            item = QTreeWidgetItem(
+                self.files, [result.name, human_size(result.size), result.sha256]
+            )
+            item.setToolTip(0, result.path)
+            item.setData(0, Qt.ItemDataRole.UserRole, result.path)
+        self.tabs.setTabText(2, f"Files ({len(detail.results)})")
+
+    def set_actions(self, *, network_reason: str, busy: bool) -> None:
+        """Enable what makes sense for the job; network actions need the jobs thread."""
+        detail = self.detail
+        online = not network_reason
+        self.open_folder.setEnabled(bool(detail and detail.output_dir))
+        self.cancel.setEnabled(bool(detail and not detail.finished and online and not busy))
+        self.download.setEnabled(bool(detail and detail.remote_id and online and not busy))
+        self.export.setEnabled(bool(detail and detail.results and not busy))
+        self.status.setText(network_reason if detail else "")
+        self.status.setVisible(bool(detail and network_reason))
+        self.busy.setVisible(busy)
+
+    def show_task(self, text: str, fraction: float | None) -> None:
+        """A download or export runs: show its progress (a busy bar when unknown); after
+        :meth:`set_actions` with ``busy=False`` the bar hides and the text stays."""
+        self.busy.setRange(0, 0 if fraction is None else 1000)
+        if fraction is not None:
+            self.busy.setValue(round(fraction * 1000))
+        self.busy.show()
+        self.task.setText(text)
+        self.task.show()
+
+    def show_error(self, text: str) -> None:
+        """An action failed: say so inline, in plain words."""
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def copy_checksums(self) -> None:
+        rows = [f"{i.text(2)}  {i.text(0)}" for i in self.files.selectedItems()]
+        if rows:
+            QGuiApplication.clipboard().setText("\n".join(rows))
