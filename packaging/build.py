@@ -94,9 +94,15 @@ def run_pyinstaller() -> Path:
     return DIST / "genoflow"
 
 
-#: Libraries built with debug symbols (~25 MB in all). Only these: stripping the libraries that
-#: wheels vendor (numpy.libs' OpenBLAS, ...) breaks them.
-STRIPPABLE = ("libpython3*.so*", "sqlalchemy/**/*_cy*.so", "cryptography/**/*.so")
+#: Libraries built with debug symbols (~35 MB in all): the interpreter and its own extension
+#: modules, and two wheels'. Only these: stripping the libraries that wheels vendor
+#: (numpy.libs' OpenBLAS, ...) breaks them.
+STRIPPABLE = (
+    "libpython3*.so*",
+    "python3*/lib-dynload/*.so",
+    "sqlalchemy/**/*_cy*.so",
+    "cryptography/**/*.so",
+)
 
 
 def strip_symbols(app_dir: Path) -> None:
