@@ -4,6 +4,7 @@ and wires them together. Nothing else creates long-lived objects; nothing is a s
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import time
@@ -14,15 +15,15 @@ from typing import TYPE_CHECKING
 import qasync
 from PySide6.QtCore import (
     QEvent,
-    QSettings,
     QMessageLogContext,
     QObject,
+    QSettings,
     QTimer,
     QtMsgType,
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QSystemTrayIcon, QWidget
 
 import genoflow_desktop
 from genoflow_desktop.core import settings as core_settings
@@ -30,6 +31,7 @@ from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.log import FILE_ONLY, LOG_FILE_NAME
 from genoflow_desktop.core.messages import MessageBus
 from genoflow_desktop.core.paths import AppDirs
+from genoflow_desktop.qt.connectivity import ConnectivityMonitor
 from genoflow_desktop.qt.crash_handler import CrashHandler
 from genoflow_desktop.qt.icons import app_icon
 from genoflow_desktop.qt.main_window import MainWindow
@@ -175,6 +177,11 @@ class GenoflowApp:
             self.store_access,
             dirs.cache / "reports",
         )
+        # Started in services_ready(): it reads the configured services from the store.
+        self.connectivity = ConnectivityMonitor(self.store_access, self.runner, self.jobs)
+        self.connectivity_label = QLabel(self.connectivity.model.summary())
+        self.connectivity_label.setAccessibleName("Connection")
+        self.window.statusBar().addPermanentWidget(self.connectivity_label)
         self._wire()
 
     def _wire(self) -> None:
@@ -221,6 +228,12 @@ class GenoflowApp:
         self.jobs.notified.connect(self._show_notification)
         settings_view.credentials_changed.connect(self.jobs.credentials_changed)
         self.jobs.job_changed.connect(dashboard.on_job_changed)
+        # Offline mode: probes and the jobs thread's own requests say what can be reached;
+        # the views disable what needs an unreachable service and say why.
+        self.jobs.service_reached.connect(self.connectivity.report)
+        for view in (upload, pipelines, results):
+            self.connectivity.changed.connect(view.on_connectivity_changed)
+        self.connectivity.summary_changed.connect(self._on_connectivity_summary_changed)
 
     def start_jobs(self) -> None:
         """Follow every unfinished job: after a restart, polling resumes where it stopped.
@@ -250,10 +263,18 @@ class GenoflowApp:
             self.tray.showMessage(title, body, icon, 10000)
 
     def services_ready(self) -> None:
-        """The store and the jobs thread are up: the Settings view can manage services."""
+        """The store and the jobs thread are up: the Settings view can manage services, and
+        the connectivity monitor starts probing them."""
         settings_view = self.views["settings"]
         assert isinstance(settings_view, SettingsView)
         settings_view.attach_services(self.store_access, self.runner)
+        assert settings_view.services is not None
+        self.connectivity.changed.connect(settings_view.services.on_connectivity_changed)
+        self.connectivity.start()
+
+    def _on_connectivity_summary_changed(self, summary: str) -> None:
+        self.connectivity_label.setText(summary)
+        self.connectivity_label.setToolTip("\n".join(self.connectivity.model.offline))
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:
         if settings.theme != self.settings.theme:
@@ -262,10 +283,32 @@ class GenoflowApp:
 
     async def aclose(self) -> None:
         """Stop background work, then the executors, then the store (the reverse of creation)."""
+        self.connectivity.stop()
         await self.runner.shutdown()
         await asyncio.get_running_loop().run_in_executor(None, self.jobs.stop)
         self.executors.shutdown()
         self.store_access.close()
+
+
+#: Allocations between two young-generation collections (Python's default is 700).
+GC_YOUNG_THRESHOLD = 100_000
+
+
+def settle_heap() -> None:
+    """Start-up is over: keep the garbage collector from stalling the GUI thread from now on.
+
+    A collection holds the GIL, so while it runs no other thread (the GUI thread included) runs
+    Python. Checking a VCF makes tens of thousands of short-lived lists per batch; at Python's
+    default thresholds they were promoted and set off a full collection every few batches, each
+    walking the whole heap: 100-550 ms freezes of the window (bench_heartbeat.py). So:
+
+    - ``gc.freeze()``: everything alive now (modules, classes, the views) lives as long as the
+      app, so full collections need not walk it again (Python's docs suggest this after start-up);
+    - a larger young generation: a batch's lists die (by reference counting) before a collection
+      comes, so they are no longer promoted and full collections become rare.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _open_store(dirs: AppDirs) -> Store:
@@ -326,6 +369,7 @@ def run_app(dirs: AppDirs, *, files: list[str], smoke: bool) -> int:
                     genoflow.executors.db, genoflow.start_jobs
                 )
                 genoflow.services_ready()
+            settle_heap()  # after the store (SQLAlchemy) and the jobs thread are loaded
         except UserError as error:
             log.error("cannot open the store: %s", error)
             exit_code = 1

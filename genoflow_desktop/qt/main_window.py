@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 import genoflow_desktop
-from genoflow_desktop.qt.dialogs.about_dialog import AboutDialog
 from genoflow_desktop.qt.icons import app_icon, icon
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.window_state import WindowState
@@ -164,6 +163,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_triggered(self) -> None:
+        # Imported when asked for: it reads every package's version (importlib.metadata),
+        # ~20 ms that start-up need not pay.
+        from genoflow_desktop.qt.dialogs.about_dialog import AboutDialog
+
         AboutDialog(self).exec()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

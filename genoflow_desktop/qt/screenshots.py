@@ -26,6 +26,8 @@ from genoflow_desktop.core.store import demo, open_store
 from genoflow_desktop.core.store.models import Job
 from genoflow_desktop.qt.app import GenoflowApp, create_application
 from genoflow_desktop.qt.style import apply_theme
+from genoflow_desktop.qt.views.results import ResultsView
+from genoflow_desktop.qt.views.upload import UploadView
 
 SIZE = (1180, 760)
 
@@ -97,6 +99,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     genoflow.validation.file_checked.connect(lambda path, *_: checked.append(path))
     genoflow.window.files_dropped.emit([str(sample_dir)])
     upload = genoflow.views["upload"]
+    assert isinstance(upload, UploadView)
     # The folder is scanned in the background, then each file is checked.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (
@@ -112,6 +115,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
             .limit(1)
         )
     results = genoflow.views["results"]
+    assert isinstance(results, ResultsView)
     for key in window.views:
         if key == "results" and finished is not None:
             results.show_job(finished)  # a job with history and result files in the detail

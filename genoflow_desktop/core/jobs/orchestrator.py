@@ -87,6 +87,8 @@ class JobEvent:
 
 
 Listener = Callable[[JobEvent], None]
+#: Told after each request to a service: its name, and None when it answered or why it did not.
+ReachListener = Callable[[str, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -137,12 +139,24 @@ class JobOrchestrator:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._followers: dict[str, asyncio.Task[JobState]] = {}
         self._listeners: list[Listener] = []
+        self._reach_listeners: list[ReachListener] = []
         self._stopping = asyncio.Event()
 
     # -- listeners -------------------------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def add_reach_listener(self, listener: ReachListener) -> None:
+        """Hear whether each service answered: offline mode learns from real traffic too."""
+        self._reach_listeners.append(listener)
+
+    def _reach(self, service_name: str, problem: str | None) -> None:
+        for listener in self._reach_listeners:
+            try:
+                listener(service_name, problem)
+            except Exception:  # a listener's bug must not stop the job
+                log.exception("reach listener failed")
 
     def _emit(self, job_id: str, state: JobState, message: str = "") -> None:
         event = JobEvent(job_id, state, message)
@@ -202,6 +216,10 @@ class JobOrchestrator:
         backend = self._backends.pop(service_name, None)
         if backend is not None:
             await backend.aclose()
+        self._wake(service_name)
+
+    def service_back(self, service_name: str) -> None:
+        """The service answers again: retry its waiting jobs now, not after their back-off."""
         self._wake(service_name)
 
     async def aclose(self) -> None:
@@ -346,6 +364,7 @@ class JobOrchestrator:
                 await self._step(snapshot)
                 failures = 0
                 wait = self.poll_interval_s
+                self._reach(snapshot.service.name, None)  # it answered (even "queue full")
             except (AuthenticationFailed, AccessDenied, MissingCredential) as error:
                 await self._token_refused(snapshot, error)
                 if raise_refused_token:
@@ -355,6 +374,7 @@ class JobOrchestrator:
                 failures += 1
                 wait = min(MAX_BACKOFF_S, self.poll_interval_s * 2 ** min(failures, 6))
                 self._attention(job_id, f"{error.message} Trying again in {wait:.0f} s.")
+                self._reach(snapshot.service.name, error.message)
                 log.info("job %s: %s", job_id, error.message)
             state = self._state(job_id)
             if state not in FOLLOWED_STATES:

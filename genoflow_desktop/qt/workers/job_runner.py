@@ -32,10 +32,13 @@ class JobRunner(QObject):
     """Signals:
     job_changed(str, str, str): job id, state, message (from the jobs thread, queued).
     notified(str, str, str): level, title, body of a notification for the desktop.
+    service_reached(str, bool, str): a service answered a job's request (True) or could not
+        be reached (False, with why); feeds the connectivity monitor.
     """
 
     job_changed = Signal(str, str, str)
     notified = Signal(str, str, str)
+    service_reached = Signal(str, bool, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +74,9 @@ class JobRunner(QObject):
             notifier=Notifier(settings, desktop=self.notified.emit),
         )
         orchestrator.add_listener(self._on_event)
+        orchestrator.add_reach_listener(
+            lambda name, problem: self.service_reached.emit(name, problem is None, problem or "")
+        )
         self._loop, self._orchestrator = loop, orchestrator
         self._ready.set()
         try:
@@ -109,6 +115,12 @@ class JobRunner(QObject):
     def credentials_changed(self, service_name: str) -> None:
         if self._loop is not None:
             self.call(self.orchestrator.credentials_changed(service_name))
+
+    def service_back(self, service_name: str) -> None:
+        """The service answers again (the connectivity monitor saw it): retry its jobs now."""
+        # Only while the thread runs: its loop is closed once it has stopped.
+        if self.running and self._loop is not None and self._orchestrator is not None:
+            self._loop.call_soon_threadsafe(self._orchestrator.service_back, service_name)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._loop is not None and self._orchestrator is not None:

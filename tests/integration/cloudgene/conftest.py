@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -55,10 +56,11 @@ class FakeCloudgene:
         return dict(self.control("requests"))
 
 
-@pytest.fixture(scope="session")
-def _cloudgene_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def fake_cloudgene_server(state_dir: Path) -> Iterator[str]:
+    """Run the fake in a subprocess on a free port of 127.0.0.1; yields its address. Leaving
+    the block stops it (by its pid): tests of offline mode use that to take the server away."""
     port = _free_port()
-    state_dir = tmp_path_factory.mktemp("cloudgene-state")
     log = state_dir / "server.log"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     with open(log, "wb") as output:
@@ -100,6 +102,12 @@ def _cloudgene_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def _cloudgene_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fake_cloudgene_server(tmp_path_factory.mktemp("cloudgene-state")) as url:
+        yield url
 
 
 @pytest.fixture

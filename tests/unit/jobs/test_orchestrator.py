@@ -292,3 +292,25 @@ def test_service_ref_is_detached(store) -> None:
     with store.session() as session:
         ref = ServiceRef.of(credentials.find_service(session, SERVICE))
     assert ref.base_url.startswith("https://")
+
+
+def test_reachability_is_reported_and_service_back_ends_the_back_off(store, tmp_path: Path) -> None:
+    down = ServiceUnavailable("The server could not be reached.")
+    orch = orchestrator(store, ScriptedBackend([down, DONE]), tmp_path)
+    reports: list[tuple[str, str | None]] = []
+    orch.add_reach_listener(lambda name, problem: reports.append((name, problem)))
+    job_id = submit(orch, tmp_path)
+    orch.poll_interval_s = 30  # after the failure it would wait 60 s: only a wake-up helps
+
+    async def scenario() -> JobState:
+        follower = asyncio.ensure_future(orch.follow(job_id))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if reports:
+                break
+        # The connectivity monitor saw the service answer again.
+        orch.service_back(SERVICE)
+        return await asyncio.wait_for(follower, 5)
+
+    assert asyncio.run(scenario()) is JobState.COMPLETED
+    assert reports == [(SERVICE, "The server could not be reached."), (SERVICE, None)]

@@ -76,6 +76,9 @@ class PipelinesView(View):
         self.forms: dict[str, SchemaForm] = {}
         self._services: list[ServiceView] = []
         self.last_job_id: str | None = None
+        #: Services that cannot be reached now (name → reason), from the connectivity monitor.
+        self._offline: dict[str, str] = {}
+        self._submitting = False
 
         picker = QFormLayout()
         self.pipeline_combo = QComboBox()
@@ -165,7 +168,7 @@ class PipelinesView(View):
             self.pipeline_combo.addItem(template.name, template.id)
         self.pipeline_combo.addItem("Imputation (Cloudgene server)", IMPUTATION)
         self.pipeline_combo.blockSignals(False)
-        self.submit_button.setEnabled(True)
+        self._update_submit()
         self._services = await self._store.run(list_services)
         self._on_pipeline_combo_changed()
 
@@ -200,6 +203,8 @@ class PipelinesView(View):
             self._say(f"No {what} service is set up: add one in Settings > Services.", error=True)
         if index < 0 or (self.pipeline == IMPUTATION and self.imputation.app is None):
             self._on_service_combo_changed()
+        else:
+            self._update_submit()
 
     @Slot()
     def _on_pipeline_combo_changed(self) -> None:
@@ -229,8 +234,12 @@ class PipelinesView(View):
     @Slot()
     def _on_service_combo_changed(self) -> None:
         service = self.service_combo.currentData()
+        self._update_submit()
         if self.pipeline == IMPUTATION:
-            if service:
+            if service in self._offline:
+                # Asking would only time out; the monitor says when it answers again.
+                self.imputation.set_unavailable(self._offline_reason())
+            elif service:
                 self.imputation.discover(service)
             else:
                 self.imputation.set_unavailable("Add an imputation server in Settings > Services.")
@@ -251,6 +260,42 @@ class PipelinesView(View):
     def _preflight_choices(self) -> tuple[list[str], str, str]:
         params = self.imputation.params()
         return self.imputation.files(), params.get("build", ""), params.get("phasing", "")
+
+    # -- offline -----------------------------------------------------------------------------
+
+    @Slot(str, bool, str)
+    def on_connectivity_changed(self, name: str, online: bool, reason: str) -> None:
+        """Connect to ``ConnectivityMonitor.changed``: Submit needs the chosen service."""
+        was_offline = name in self._offline
+        if online:
+            self._offline.pop(name, None)
+        else:
+            self._offline[name] = reason
+        if name != self.service_combo.currentData():
+            return
+        if online and was_offline:
+            self._on_service_combo_changed()  # its reference panels can be asked for again
+        else:
+            self._update_submit()
+
+    def _offline_reason(self) -> str:
+        from genoflow_desktop.core.connectivity import SUBMIT_LATER, offline_reason
+
+        service = self.service_combo.currentData()
+        return offline_reason(service, SUBMIT_LATER) if service in self._offline else ""
+
+    def _update_submit(self) -> None:
+        """Submit works once the templates are loaded, the service answers, and no submission
+        is under way; an offline service's reason is shown where submissions report."""
+        reason = self._offline_reason()
+        self.submit_button.setEnabled(bool(self.templates) and not reason and not self._submitting)
+        self.submit_button.setToolTip(
+            reason or "Validate the job and send it to the service (Ctrl+Return)"
+        )
+        if reason:
+            self._say(reason, error=True)
+        elif self.status.text().startswith("Offline: "):
+            self._say("")  # another service was chosen, or this one answers again
 
     # -- submission ------------------------------------------------------------------------
 
@@ -283,7 +328,8 @@ class PipelinesView(View):
             self._say("Give the job a name, so you can find it in Results.", error=True)
             self.job_name.setFocus()
             return None
-        self.submit_button.setEnabled(False)
+        self._submitting = True
+        self._update_submit()
         try:
             if self.pipeline == IMPUTATION:
                 params = self.imputation.params()
@@ -304,7 +350,8 @@ class PipelinesView(View):
             self._say(f"{error.message} {error.hint}".strip(), error=True)
             return None
         finally:
-            self.submit_button.setEnabled(True)
+            self._submitting = False
+            self._update_submit()
         self.last_job_id = job_id
         self._say(f"Submitted to {service} as job {job_id}.")
         self.show_job_button.setVisible(True)

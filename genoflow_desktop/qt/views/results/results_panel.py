@@ -74,6 +74,7 @@ class ResultsPanel(QWidget):
         self._ui_state = ui_state
         self._busy = False
         self._selected: str | None = None
+        self._offline: dict[str, str] = {}
         #: A job to select once the next load has finished ("Show in Results" elsewhere).
         self.pending_job: str | None = None
         self.model = JobTableModel()
@@ -317,8 +318,16 @@ class ResultsPanel(QWidget):
             self.qc.show_detail(detail)
         self._update_actions()
 
+    def set_offline(self, offline: dict[str, str]) -> None:
+        """Services that cannot be reached now (name → reason shown instead of the actions)."""
+        self._offline = dict(offline)
+        self._update_actions()
+
     def _network_reason(self) -> str:
-        return "" if self._jobs is not None and self._jobs.running else OFFLINE
+        if self._jobs is None or not self._jobs.running:
+            return OFFLINE
+        detail = self.detail.detail
+        return self._offline.get(detail.service or "", "") if detail is not None else ""
 
     def _update_actions(self) -> None:
         self.detail.set_actions(network_reason=self._network_reason(), busy=self._busy)
@@ -355,9 +364,9 @@ class ResultsPanel(QWidget):
 
     def cancel_job(self, job_id: str) -> None:
         """Ask the jobs thread to cancel (no confirmation: callers asked the user)."""
-        jobs = self._jobs
-        if jobs is None or not jobs.running:
-            self.detail.show_error(OFFLINE)
+        jobs, reason = self._jobs, self._network_reason()
+        if jobs is None or reason:
+            self.detail.show_error(reason or OFFLINE)
             return
 
         async def cancel() -> None:
@@ -370,7 +379,7 @@ class ResultsPanel(QWidget):
     @Slot()
     def download_again(self) -> None:
         detail, jobs = self.detail.detail, self._jobs
-        if detail is None or jobs is None or not jobs.running:
+        if detail is None or jobs is None or self._network_reason():
             return
 
         async def download() -> None:

@@ -46,6 +46,8 @@ class ResultsView(View):
         self._ui_state = ui_state
         self.panel: ResultsPanel | None = None
         self._pending_job: str | None = None
+        #: Services that cannot be reached now (name → reason), kept for the panel.
+        self._offline: dict[str, str] = {}
 
     def show_job(self, job_id: str) -> None:
         """Select ``job_id`` when the jobs are next loaded (call before showing the view)."""
@@ -59,8 +61,19 @@ class ResultsView(View):
                 self._store, self._runner, self._jobs, disk=self._disk, ui_state=self._ui_state
             )
             self.body.addWidget(self.panel, 1)
+            self.panel.set_offline(self._offline)
         self.panel.pending_job, self._pending_job = self._pending_job, None
         self.panel.refresh()
+
+    @Slot(str, bool, str)
+    def on_connectivity_changed(self, name: str, online: bool, reason: str) -> None:
+        """Connect to ``ConnectivityMonitor.changed``: cancel and download need the service."""
+        if online:
+            self._offline.pop(name, None)
+        else:
+            self._offline[name] = reason
+        if self.panel is not None:
+            self.panel.set_offline(self._offline)
 
     @Slot(str, str, str)
     def on_job_changed(self, job_id: str, state: str, message: str) -> None:

@@ -58,6 +58,8 @@ class ServicesPanel(QGroupBox):
         super().__init__("Services and tokens", parent)
         self._store = store
         self._runner = runner
+        #: Services that cannot be reached now (name → reason), from the connectivity monitor.
+        self._offline: dict[str, str] = {}
         layout = QVBoxLayout(self)
 
         self.table = QTreeWidget()
@@ -161,9 +163,27 @@ class ServicesPanel(QGroupBox):
 
     @Slot()
     def _on_selection_changed(self) -> None:
-        selected = self.selected() is not None
+        service = self.selected()
         for widget in (self.save_token_button, self.test_button, self.remove_token_button):
-            widget.setEnabled(selected)
+            widget.setEnabled(service is not None)
+        # Testing an unreachable service only waits for a time-out; the monitor keeps probing
+        # it and enables the button when it answers.
+        reason = self._offline.get(service or "", "")
+        self.test_button.setEnabled(service is not None and not reason)
+        self.test_button.setToolTip(reason)
+        if reason:
+            self._show(reason, error=True)
+        elif self.status.text().startswith("Offline: "):
+            self._show("")  # another service was chosen, or this one answers again
+
+    @Slot(str, bool, str)
+    def on_connectivity_changed(self, name: str, online: bool, reason: str) -> None:
+        """Connect to ``ConnectivityMonitor.changed``."""
+        self._offline.pop(name, None)
+        if not online:
+            self._offline[name] = reason
+        if name == self.selected():
+            self._on_selection_changed()
 
     @Slot()
     def _on_save_token_clicked(self) -> None:

@@ -107,6 +107,8 @@ class UploadView(View):
         self._executors = executors
         self._part_size = settings.part_size_mib * MiB
         self._scans = 0
+        #: S3 destinations that cannot be reached now (target name → reason).
+        self._offline: dict[str, str] = {}
         self.queue = UploadQueue(
             store, runner, executors.db, upload_pool, UploadOptions.from_settings(settings), self
         )
@@ -139,6 +141,7 @@ class UploadView(View):
 
         self.profile = QComboBox()
         self.profile.setAccessibleName("S3 destination")
+        self.profile.currentIndexChanged.connect(self._update_destination)
         self.profile_reason = QLabel(NO_PROFILE)
         self.profile_reason.setStyleSheet(ERROR_STYLE)
         self.override = QCheckBox("Upload files that fa&iled validation")
@@ -337,15 +340,34 @@ class UploadView(View):
         for profile in profiles:
             self.profile.addItem(f"{profile.name} (s3://{profile.bucket})", profile.name)
         self.profile.setCurrentIndex(max(0, self.profile.findData(current)))
-        has_profiles = bool(profiles)
+        self._update_destination()
+
+    @Slot()
+    def _update_destination(self) -> None:
+        """Upload needs a destination that can be reached; say why not next to it."""
+        from genoflow_desktop.core.connectivity import s3_target_name
+
+        has_profiles = self.profile.count() > 0
+        profile = self.profile.currentData()
+        offline = self._offline.get(s3_target_name(profile), "") if profile else ""
+        reason = offline if has_profiles else NO_PROFILE
         self.profile.setVisible(has_profiles)
-        self.profile_reason.setVisible(not has_profiles)
-        self.upload_button.setEnabled(has_profiles)
+        self.profile_reason.setText(reason)
+        self.profile_reason.setVisible(bool(reason))
+        self.upload_button.setEnabled(not reason)
+        self.upload_action.setEnabled(not reason)  # Ctrl+U too
         self.upload_button.setToolTip(
-            "Upload the selected files, or all files when none is (Ctrl+U)."
-            if has_profiles
-            else NO_PROFILE
+            reason or "Upload the selected files, or all files when none is (Ctrl+U)."
         )
+
+    @Slot(str, bool, str)
+    def on_connectivity_changed(self, name: str, online: bool, reason: str) -> None:
+        """Connect to ``ConnectivityMonitor.changed`` (only S3 destinations matter here)."""
+        if online:
+            self._offline.pop(name, None)
+        else:
+            self._offline[name] = reason
+        self._update_destination()
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
