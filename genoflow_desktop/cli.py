@@ -18,17 +18,12 @@ from collections.abc import Sequence
 import genoflow_desktop
 from genoflow_desktop.commands import COMMAND_MODULES
 from genoflow_desktop.commands.context import CommandContext
+from genoflow_desktop.commands.exit_codes import EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_SERVICE
 from genoflow_desktop.core import log as core_log
 from genoflow_desktop.core import paths
 from genoflow_desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_SERVICE = 3
-EXIT_INTERNAL = 70
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:

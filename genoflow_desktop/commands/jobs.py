@@ -16,15 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genoflow_desktop.commands.context import CommandContext, print_json
+from genoflow_desktop.commands.exit_codes import EXIT_FAILURE, EXIT_OK
 from genoflow_desktop.core.errors import UserError
 
 if TYPE_CHECKING:
     from genoflow_desktop.core.jobs.orchestrator import JobEvent, JobOrchestrator
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_SERVICE = 3
 
 
 def register(

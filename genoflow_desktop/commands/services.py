@@ -13,11 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from genoflow_desktop.commands.context import CommandContext, print_json, read_secret
+from genoflow_desktop.commands.exit_codes import EXIT_OK, EXIT_SERVICE
 from genoflow_desktop.core.errors import UserError
 
 TOKEN_VARIABLE = "GENOFLOW_TOKEN"
-EXIT_OK = 0
-EXIT_SERVICE = 3
 
 
 def register(
@@ -319,6 +318,7 @@ def run_refpanels(args: argparse.Namespace, context: CommandContext) -> int:
     if args.json:
         print_json(app.to_dict())
         return EXIT_OK
+
     def values(choices: Any) -> str:
         return ", ".join(choice.value for choice in choices) or "-"
 

@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genoflow_desktop.commands.context import CommandContext, print_json
+from genoflow_desktop.commands.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SERVICE,
+    EXIT_USAGE,
+)
 from genoflow_desktop.core.errors import UserError
 
 if TYPE_CHECKING:
     from genoflow_desktop.core.progress import Progress
     from genoflow_desktop.core.transfer.control import UploadControl
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_SERVICE = 3
-EXIT_INTERRUPTED = 130
 
 
 def register(

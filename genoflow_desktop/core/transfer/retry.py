@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from genoflow_desktop.core.errors import Cancelled, UserError
+from genoflow_desktop.core.services.errors import EXIT_SERVICE
 
 T = TypeVar("T")
-
-#: The cli's "service or authentication error" exit code.
-EXIT_SERVICE = 3
 
 TRANSIENT_CODES = frozenset(
     {

@@ -20,18 +20,18 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from genoflow_desktop.core.domain.records import StoreSummary
+from genoflow_desktop.core.units import human_size
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.views.dashboard.live_charts import LiveCharts
+from genoflow_desktop.qt.widgets.read_only_list import read_only_list
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
@@ -68,14 +68,6 @@ class StatCard(QFrame):
         self.setAccessibleDescription(f"{value:,}")
 
 
-def human_bytes(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
-
-
 def _ago(moment: datetime) -> str:
     seconds = (datetime.now(UTC) - moment).total_seconds()
     if seconds < 90:
@@ -85,23 +77,6 @@ def _ago(moment: datetime) -> str:
     if seconds < 129600:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} days ago"
-
-
-def _list(headers: list[str], accessible_name: str) -> QTreeWidget:
-    tree = QTreeWidget()
-    tree.setHeaderLabels(headers)
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
-    tree.setAccessibleName(accessible_name)
-    tree.setUniformRowHeights(True)
-    # The name takes what the other (short) columns leave; long names elide, nothing scrolls.
-    header = tree.header()
-    header.setStretchLastSection(False)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for column in range(1, len(headers)):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return tree
 
 
 class DashboardView(View):
@@ -166,15 +141,23 @@ class DashboardView(View):
         actions.addWidget(self.storage_label)
         self.body.addLayout(actions)
 
-        self.jobs_list = _list(["Active job", "Service", "State", "Progress"], "Active jobs")
+        self.jobs_list = read_only_list(
+            ["Active job", "Service", "State", "Progress"], "Active jobs", stretch=0
+        )
         self.jobs_list.itemDoubleClicked.connect(
             lambda item: self.open_job_requested.emit(item.data(0, Qt.ItemDataRole.UserRole))
         )
-        self.uploads_list = _list(["Upload", "Status", "Done", "Speed"], "Recent uploads")
-        self.services_list = _list(["Service", "Reachable", "Token"], "Service health")
+        self.uploads_list = read_only_list(
+            ["Upload", "Status", "Done", "Speed"], "Recent uploads", stretch=0
+        )
+        self.services_list = read_only_list(
+            ["Service", "Reachable", "Token"], "Service health", stretch=0
+        )
         self.check_button = QPushButton("Check services")
         self.check_button.clicked.connect(lambda: self.check_services())
-        self.notifications_list = _list(["Notification", "When"], "Notifications")
+        self.notifications_list = read_only_list(
+            ["Notification", "When"], "Notifications", stretch=0
+        )
         self.mark_read_button = QPushButton("Mark all read")
         self.mark_read_button.clicked.connect(self._on_mark_read_clicked)
         self.charts_box = QGroupBox("Live")
@@ -289,8 +272,8 @@ class DashboardView(View):
             self._disk, storage, data, results
         )
         self.storage_label.setText(
-            f"Free disk: {human_bytes(found.free_bytes)} of {human_bytes(found.total_bytes)}"
-            f" · results: {human_bytes(found.results_bytes)}"
+            f"Free disk: {human_size(found.free_bytes)} of {human_size(found.total_bytes)}"
+            f" · results: {human_size(found.results_bytes)}"
         )
 
     def _tick(self) -> None:
@@ -344,7 +327,7 @@ class DashboardView(View):
         self.uploads_list.clear()
         for upload in uploads:
             speed = (
-                f"{human_bytes(upload.speed_bps)}/s"
+                f"{human_size(upload.speed_bps)}/s"
                 if upload.speed_bps and upload.status == "uploading"
                 else ""
             )

@@ -11,44 +11,21 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QProgressBar,
     QPushButton,
     QStyle,
     QTabWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from genoflow_desktop.core.jobs.details import JobDetail, retention_text
+from genoflow_desktop.core.units import human_size
 from genoflow_desktop.qt.models.job_table_model import format_time
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-def _tree(headers: list[str], name: str) -> QTreeWidget:
-    tree = QTreeWidget()
-    tree.setHeaderLabels(headers)
-    tree.setRootIsDecorated(False)
-    tree.setAlternatingRowColors(True)
-    tree.setUniformRowHeights(True)
-    tree.setAccessibleName(name)
-    # Short columns fit their contents; the last one (message, file name...) takes the rest.
-    header = tree.header()
-    for column in range(len(headers) - 1):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    return tree
+from genoflow_desktop.qt.widgets.read_only_list import read_only_list
 
 
 class JobDetailPane(QWidget):
@@ -113,9 +90,9 @@ class JobDetailPane(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
-        self.history = _tree(["Time", "State", "Message"], "Status history")
-        self.messages = _tree(["Step", "Message"], "Step messages")
-        self.files = _tree(["Name", "Size", "SHA-256"], "Result files")
+        self.history = read_only_list(["Time", "State", "Message"], "Status history")
+        self.messages = read_only_list(["Step", "Message"], "Step messages")
+        self.files = read_only_list(["Name", "Size", "SHA-256"], "Result files")
         self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QAction("Copy SHA-256", self.files)
