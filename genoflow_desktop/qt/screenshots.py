@@ -27,6 +27,7 @@ from genoflow_desktop.core.store.models import Job
 from genoflow_desktop.qt.app import GenoflowApp, create_application
 from genoflow_desktop.qt.style import apply_theme
 from genoflow_desktop.qt.views.results import ResultsView
+from genoflow_desktop.qt.views.settings import SettingsView
 from genoflow_desktop.qt.views.upload import UploadView
 
 SIZE = (1180, 760)
@@ -88,7 +89,11 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     genoflow = GenoflowApp(
         app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store
     )
-    genoflow.services_ready()  # the Settings view's services panel, as after start-up
+    # The Settings view's services panel, as after start-up, but not the connectivity monitor:
+    # the demo services are remote hosts that rendering screenshots must never contact.
+    settings_view = genoflow.views["settings"]
+    assert isinstance(settings_view, SettingsView)
+    settings_view.attach_services(genoflow.store_access, genoflow.runner)
     window = genoflow.window
     window.resize(*SIZE)
     window.show()
