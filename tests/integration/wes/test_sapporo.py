@@ -37,9 +37,10 @@ def test_cancel_a_long_run(sapporo: WesPeer) -> None:
     # rewriting it. The client treats that as still running.
     assert set(before) <= {"QUEUED", "RUNNING", "UNKNOWN"}
     known = [state for state in after if state != "UNKNOWN"]
-    # Sapporo takes the request at once and signals run.sh a moment later.
-    assert known[-2:] == ["CANCELING", "CANCELED"]
-    assert set(known[:-2]) <= {"RUNNING"}
+    # Sapporo takes the request at once and signals run.sh a moment later: CANCELING lasts
+    # that moment, and a poll on a loaded machine can fall either side of it.
+    assert known[-1] == "CANCELED"
+    assert set(known[:-1]) <= {"RUNNING", "CANCELING"}
     assert (status.state, status.error) == (JobState.CANCELED, None)
 
 
