@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from genoflow_desktop.core import settings as core_settings
@@ -40,3 +41,6 @@ def genoflow_app(qapp: QApplication, qtbot, loop, app_dirs: AppDirs, store: Stor
     wait_idle(qtbot, app.runner)
     app.executors.shutdown()
     app.store_access.close()
+    # Delete the window now: its views' timers must not fire into later tests.
+    app.window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

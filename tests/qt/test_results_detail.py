@@ -115,7 +115,8 @@ def test_detail_pane_shows_history_messages_files_and_qc(
 
     # QC: the R2 plots from the real bgzipped info file (4 sites, R2 0.9 each), the report.
     qc = panel.qc
-    qtbot.waitUntil(lambda: "4 sites" in qc.r2_status.text(), timeout=10_000)
+    # Wait for the summary, not the progress line ("Reading info files… 100% (4 sites)").
+    qtbot.waitUntil(lambda: "4 sites," in qc.r2_status.text(), timeout=10_000)
     assert "mean R2 0.900" in qc.r2_status.text()
     assert qc.r2_plots.count() == 2
     qtbot.waitUntil(lambda: "Sites checked" in qc.preview.toPlainText())

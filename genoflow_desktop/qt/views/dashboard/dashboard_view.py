@@ -378,7 +378,8 @@ class DashboardView(View):
 
     @Slot()
     def _check_configured_services(self) -> None:
-        self.check_services(configured_only=True)
+        if self.isVisible():  # not for a window that was closed (or never shown) meanwhile
+            self.check_services(configured_only=True)
 
     def check_services(self, configured_only: bool = False) -> None:
         self.check_button.setEnabled(False)
