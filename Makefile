@@ -44,7 +44,7 @@ $(STAMP_RUN): $(DEPS) | $(BIN)/python
 	@touch $@
 
 $(STAMP_TEST): $(DEPS) | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,server]'
 	@touch $@ $(STAMP_RUN)
 
 # Names the system package to install when Qt cannot load (instead of Qt's obscure abort).
