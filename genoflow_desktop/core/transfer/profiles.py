@@ -12,6 +12,7 @@ Proxies: botocore takes them from HTTPS_PROXY/HTTP_PROXY/NO_PROXY, and through
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -228,16 +229,48 @@ class ClientOptions:
     read_timeout: float = 60.0
 
 
+@functools.cache
+def _shared_loader() -> Any:
+    """One botocore data loader for the process: it caches the parsed service models.
+
+    Every new boto3 session otherwise parses S3's model and the endpoint rules again (several MB
+    of JSON). ``json.loads`` holds the GIL for the whole document, so each upload started froze
+    the GUI thread for tens of milliseconds.
+    """
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _new_session(**credentials: Any) -> Any:
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader())
+    return boto3.session.Session(botocore_session=core, **credentials)
+
+
+def warm_up() -> None:
+    """Parse S3's service model now (at start-up, off the GUI thread), not at the first upload.
+
+    Builds a client for a local address that is never contacted: creating a client sends nothing.
+    """
+    session = _new_session(
+        aws_access_key_id="warm-up", aws_secret_access_key="warm-up", region_name=DEFAULT_REGION
+    )
+    session.client("s3", endpoint_url="http://127.0.0.1:9")
+
+
 def make_client(profile: Profile, options: ClientOptions | None = None) -> Any:
     """A boto3 S3 client for ``profile`` (thread-safe; one per upload)."""
-    import boto3
     from botocore.config import Config
 
     options = options or ClientOptions()
     if profile.use_credential_chain:
-        session = boto3.session.Session(region_name=profile.region)
+        session = _new_session(region_name=profile.region)
     else:
-        session = boto3.session.Session(
+        session = _new_session(
             aws_access_key_id=profile.access_key_id,
             aws_secret_access_key=secret_key(profile),
             region_name=profile.region,

@@ -235,16 +235,17 @@ class DashboardView(View):
         self._runner.start("dashboard.refresh", self._refresh())
 
     async def _refresh(self) -> None:
-        # Imported here: SQLAlchemy is loaded on the db thread after the first paint.
-        from genoflow_desktop.core import activity
-        from genoflow_desktop.core.services.catalog import list_services
-        from genoflow_desktop.core.store import repositories
-
         def read(
             session: Session,
         ) -> tuple[
             StoreSummary, list[ActiveJob], list[RecentUpload], list[NotificationItem], list[Any]
         ]:
+            # Imported here, on the db thread: the first refresh comes before the first paint,
+            # and SQLAlchemy and httpx take ~0.4 s to import.
+            from genoflow_desktop.core import activity
+            from genoflow_desktop.core.services.catalog import list_services
+            from genoflow_desktop.core.store import repositories
+
             return (
                 repositories.summary(session),
                 activity.active_jobs(session),
@@ -283,9 +284,9 @@ class DashboardView(View):
         self._runner.start("dashboard.tick", self._sample())
 
     async def _sample(self) -> None:
-        from genoflow_desktop.core import activity
-
         def read(session: Session) -> tuple[list[RecentUpload], float]:
+            from genoflow_desktop.core import activity  # on the db thread, as in _refresh
+
             return activity.recent_uploads(session), activity.upload_throughput(session)
 
         uploads, throughput = await self._store.run(read)
