@@ -210,7 +210,8 @@ async def probe(target: Target) -> str | None:
             await backend.aclose()
         return None if health.api_ok else health.error or f"{target.name} did not answer."
     try:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as client:
+        # A short connect time-out, as for services: a host that does not answer is down.
+        async with httpx.AsyncClient(timeout=httpx.Timeout(PROBE_TIMEOUT_S, connect=3.0)) as client:
             await client.get(target.url)
     except httpx.HTTPError as error:
         return f"{target.name} could not be reached ({str(error) or type(error).__name__})."

@@ -66,6 +66,18 @@ class Settings:
     log_level: str = _setting(
         "INFO", "Detail of the log file.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
+    sync_interval_seconds: int = _setting(
+        300,
+        "Seconds between automatic lab syncs while signed in (0 = only when asked).",
+        minimum=0,
+        maximum=86400,
+    )
+    sync_idle_timeout_minutes: int = _setting(
+        30,
+        "Minutes without activity after which a lab sign-in that is not remembered is forgotten.",
+        minimum=1,
+        maximum=10080,
+    )
 
 
 # Each entry upgrades a settings dict from version N to N+1.

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 import genoflow_desktop
 from genoflow_desktop.core import settings as core_settings
@@ -32,7 +32,7 @@ from genoflow_desktop.core.log import FILE_ONLY, LOG_FILE_NAME
 from genoflow_desktop.core.messages import MessageBus
 from genoflow_desktop.core.paths import AppDirs
 from genoflow_desktop.core.uptime import seconds_since_process_start
-from genoflow_desktop.qt.connectivity import ConnectivityMonitor
+from genoflow_desktop.qt.connectivity import ConnectivityIndicator, ConnectivityMonitor
 from genoflow_desktop.qt.crash_handler import CrashHandler
 from genoflow_desktop.qt.icons import app_icon
 from genoflow_desktop.qt.main_window import MainWindow
@@ -175,8 +175,8 @@ class GenoflowApp:
         )
         # Started in services_ready(): it reads the configured services from the store.
         self.connectivity = ConnectivityMonitor(self.store_access, self.runner, self.jobs)
-        self.connectivity_label = QLabel(self.connectivity.model.summary())
-        self.connectivity_label.setAccessibleName("Connection")
+        # The status bar's "Online"/"Offline" text; clicking it checks at once.
+        self.connectivity_label = ConnectivityIndicator(self.connectivity)
         self.window.statusBar().addPermanentWidget(self.connectivity_label)
         self._wire()
 
@@ -229,7 +229,12 @@ class GenoflowApp:
         self.jobs.service_reached.connect(self.connectivity.report)
         for view in (upload, pipelines, results):
             self.connectivity.changed.connect(view.on_connectivity_changed)
-        self.connectivity.summary_changed.connect(self._on_connectivity_summary_changed)
+        self.connectivity_label.check_requested.connect(self.connectivity.check_now)
+        upload.check_connectivity_requested.connect(self.connectivity.check_now)
+        settings_view.check_connectivity_requested.connect(self.connectivity.check_now)
+        # An upload that failed for a network reason marks its endpoint down; when the monitor
+        # sees it answer again, the Upload view resumes the uploads waiting for it.
+        upload.s3_unreachable.connect(self.connectivity.report_unreachable)
 
     def start_jobs(self) -> None:
         """Follow every unfinished job: after a restart, polling resumes where it stopped.
@@ -263,14 +268,16 @@ class GenoflowApp:
         the connectivity monitor starts probing them."""
         settings_view = self.views["settings"]
         assert isinstance(settings_view, SettingsView)
-        settings_view.attach_services(self.store_access, self.runner)
+        # The S3 access test is a blocking boto3 call: on the disk pool, not the db thread.
+        settings_view.attach_services(self.store_access, self.runner, self.executors.disk)
         assert settings_view.services is not None
         self.connectivity.changed.connect(settings_view.services.on_connectivity_changed)
+        upload = self.views["upload"]
+        assert isinstance(upload, UploadView)
+        # A new or changed destination: the Upload view lists it, the monitor probes it.
+        settings_view.s3_profiles_changed.connect(upload.refresh)
+        settings_view.s3_profiles_changed.connect(self.connectivity.check_now)
         self.connectivity.start()
-
-    def _on_connectivity_summary_changed(self, summary: str) -> None:
-        self.connectivity_label.setText(summary)
-        self.connectivity_label.setToolTip("\n".join(self.connectivity.model.offline))
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:
         if settings.theme != self.settings.theme:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from genoflow_desktop.core.connectivity import JOB_KEPT, Connectivity, Target, offline_reason
 
@@ -41,10 +42,12 @@ class ConnectivityMonitor(QObject):
     changed(str, bool, str): a target's name, whether it can be reached, and the reason shown
         next to disabled actions ("Offline: … cannot be reached — …"; empty when online).
     summary_changed(str): the status bar's text, "Online" or "Offline: N services unreachable".
+    check_finished(): a round of probes is over (the "Check now" buttons wait for it).
     """
 
     changed = Signal(str, bool, str)
     summary_changed = Signal(str)
+    check_finished = Signal()
 
     def __init__(
         self,
@@ -101,9 +104,18 @@ class ConnectivityMonitor(QObject):
         if forgotten:
             self.summary_changed.emit(self.model.summary())
         due = [t for t in found if force or self.model.is_due(t.name)]
-        problems = await asyncio.gather(*(self._probe(target) for target in due))
-        for target, problem in zip(due, problems, strict=True):
-            self.report(target.name, problem is None, problem or "")
+        try:
+            problems = await asyncio.gather(*(self._probe(target) for target in due))
+            for target, problem in zip(due, problems, strict=True):
+                self.report(target.name, problem is None, problem or "")
+        finally:
+            self.check_finished.emit()
+
+    @Slot(str, str)
+    def report_unreachable(self, name: str, detail: str) -> None:
+        """Work of the user's failed for a network reason (``UploadView.s3_unreachable``):
+        ``name`` is down until a probe finds it answering (then ``changed`` says so)."""
+        self.report(name, False, detail)
 
     @Slot(str, bool, str)
     def report(self, name: str, online: bool, detail: str) -> None:
@@ -118,3 +130,45 @@ class ConnectivityMonitor(QObject):
         self.summary_changed.emit(self.model.summary())
         if online and self._jobs is not None and (target is None or target.kind == "service"):
             self._jobs.service_back(name)
+
+
+CHECK_NOW_TIP = "Click to check the connections now."
+
+
+class ConnectivityIndicator(QToolButton):
+    """The status bar's "Online" / "Offline: …" text; a click probes every target at once.
+
+    Signals:
+        check_requested(): the user asked for a check now (connect to ``check_now``).
+    """
+
+    check_requested = Signal()
+
+    def __init__(self, monitor: ConnectivityMonitor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._monitor = monitor
+        self.setAutoRaise(True)  # flat like a label, but focusable and clickable
+        self.setAccessibleName("Connection")
+        self.setAccessibleDescription(CHECK_NOW_TIP)
+        self.clicked.connect(self._on_clicked)
+        monitor.summary_changed.connect(self._on_summary_changed)
+        monitor.check_finished.connect(self._on_check_finished)
+        self._on_summary_changed(monitor.model.summary())
+
+    @Slot()
+    def _on_clicked(self) -> None:
+        self.setEnabled(False)
+        self.setText("Checking…")
+        self.check_requested.emit()
+
+    @Slot(str)
+    def _on_summary_changed(self, summary: str) -> None:
+        if self.isEnabled():
+            self.setText(summary)
+        offline = self._monitor.model.offline
+        self.setToolTip("\n".join([*offline, CHECK_NOW_TIP]))
+
+    @Slot()
+    def _on_check_finished(self) -> None:
+        self.setEnabled(True)
+        self.setText(self._monitor.model.summary())

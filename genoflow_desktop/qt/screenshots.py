@@ -19,13 +19,15 @@ import asyncio
 import qasync
 from PySide6.QtCore import QEventLoop, QTimer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from genoflow_desktop.core import paths
 from genoflow_desktop.core import settings as core_settings
 from genoflow_desktop.core.store import demo, open_store
-from genoflow_desktop.core.store.models import Job
+from genoflow_desktop.core.store.models import Job, S3Profile
 from genoflow_desktop.qt.app import GenoflowApp, create_application
 from genoflow_desktop.qt.style import apply_theme
+from genoflow_desktop.qt.views.dashboard import DashboardView
 from genoflow_desktop.qt.views.results import ResultsView
 from genoflow_desktop.qt.views.settings import SettingsView
 from genoflow_desktop.qt.views.upload import UploadView
@@ -74,6 +76,54 @@ def _write_demo_files(folder: Path) -> None:
     (folder / "notes.txt").write_text("Sequencing run 42: samples received 2026-11-02.\n")
 
 
+def _add_demo_destinations(session: Session) -> None:
+    """Two S3 destinations for the Settings page: rows only. Nothing goes to the keychain (this
+    runs on developers' machines, with their real one) and nothing contacts the endpoints."""
+    session.add_all(
+        [
+            S3Profile(
+                name="lab-aws",
+                region="eu-central-1",
+                bucket="genoflow-lab-raw",
+                prefix="incoming/",
+                sse="aws:kms",
+                use_credential_chain=True,
+            ),
+            S3Profile(
+                name="core-minio",
+                endpoint_url="https://minio.core.lab.example.org:9000",
+                bucket="sequencing-runs",
+                prefix="",
+                access_key_id="GENOFLOWCORE01",
+                sse="AES256",
+                use_credential_chain=False,
+            ),
+        ]
+    )
+
+
+def demo_history(seconds: int = 300, step: int = 2) -> list[tuple[float, float, float, float]]:
+    """Five minutes of live-chart samples as a busy lab sees them: two uploads that start, share
+    the link and finish, with the CPU following the upload rate (hashing) and memory steady.
+
+    (seconds ago, throughput in B/s, CPU %, memory in bytes), oldest first.
+    """
+    import math
+    import random
+
+    rng = random.Random(7)
+    samples = []
+    for ago in range(seconds, 0, -step):
+        t = seconds - ago
+        # A first file from 20 s to 170 s, a second from 120 s on: the rate steps up, then down.
+        rate = (62e6 if 20 <= t < 170 else 0) + (48e6 if t >= 120 else 0)
+        rate = max(0.0, rate * (0.9 + 0.2 * rng.random()) if rate else rng.uniform(0, 0.4e6))
+        cpu = 3 + rate / 1e6 * 0.22 + rng.uniform(-1.5, 1.5) + 4 * math.sin(t / 23) ** 2
+        memory = 268e6 + 0.35 * rate + rng.uniform(-2e6, 2e6)
+        samples.append((float(ago), rate, max(0.5, cpu), memory))
+    return samples
+
+
 def render(output: Path, theme: str = "light") -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     app = create_application()
@@ -86,6 +136,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     store = open_store(dirs.database)
     with store.session() as session:
         demo.seed(session, datetime.now(UTC))
+        _add_demo_destinations(session)
     genoflow = GenoflowApp(
         app, dirs, core_settings.Settings(validation_workers=1), store_opener=lambda: store
     )
@@ -93,7 +144,8 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     # the demo services are remote hosts that rendering screenshots must never contact.
     settings_view = genoflow.views["settings"]
     assert isinstance(settings_view, SettingsView)
-    settings_view.attach_services(genoflow.store_access, genoflow.runner)
+    # (The S3 panel's access test would use the disk pool; nothing is tested here.)
+    settings_view.attach_services(genoflow.store_access, genoflow.runner, genoflow.executors.disk)
     window = genoflow.window
     window.resize(*SIZE)
     window.show()
@@ -121,15 +173,30 @@ def render(output: Path, theme: str = "light") -> list[Path]:
         )
     results = genoflow.views["results"]
     assert isinstance(results, ResultsView)
+    dashboard = genoflow.views["dashboard"]
+    assert isinstance(dashboard, DashboardView)
     for key in window.views:
         if key == "results" and finished is not None:
             results.show_job(finished)  # a job with history and result files in the detail
         window.show_view(key)
-        # The Dashboard's live charts sample every 2 s: give them a few points to draw.
-        _settle(app, 7000 if key == "dashboard" else 300)
+        if key == "dashboard":
+            # The charts are built after the first paint; then give them five minutes of past.
+            deadline = time.monotonic() + 10
+            while dashboard.charts is None and time.monotonic() < deadline:
+                _settle(app, 100)
+            assert dashboard.charts is not None
+            dashboard.charts.load_history(demo_history())
+        _settle(app, 300)
         target = output / f"{key}.png"
         window.grab().save(str(target))
         written.append(target)
+        if key == "settings":
+            # The preferences sit below the services and destinations: a second picture.
+            settings_view.go_to("Transfers")
+            _settle(app, 300)
+            target = output / "settings-preferences.png"
+            window.grab().save(str(target))
+            written.append(target)
     window.close()
     return written
 

@@ -52,7 +52,8 @@ def _part_of(method: str, path: str) -> tuple[str, int] | None:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, port: int = 0) -> None:
+        """``port`` 0 takes a free one; a fixed port brings a stopped proxy's endpoint back."""
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.acks: list[tuple[str, int]] = []
@@ -69,7 +70,7 @@ class FaultProxy:
         class Handler(_Handler):
             owner = proxy
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(

@@ -140,3 +140,44 @@ def test_empty_store_says_so(qtbot, loop, store: Store, tmp_path: Path) -> None:
         runner.cancel_all()
         wait_idle(qtbot, runner)
         executors.shutdown()
+
+
+def test_live_charts_time_axis_units_and_theme(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    from genoflow_desktop.qt.style import dark_palette, light_palette
+    from genoflow_desktop.qt.views.dashboard.live_charts import (
+        LiveCharts,
+        ago_text,
+        time_ticks,
+        y_scale,
+    )
+
+    assert [ago_text(s) for s in (0, -45, -60, -90, -240)] == [
+        "now",
+        "45 s",
+        "1 min",
+        "1.5 min",
+        "4 min",
+    ]
+    labelled, _minor = time_ticks()
+    assert labelled[-1] == (0.0, "now") and labelled[0] == (-240.0, "4 min")
+    assert y_scale(33) == (41.25, [20, 40]) and y_scale(0)[0] == 1.0
+
+    now = [1000.0]
+    charts = LiveCharts(clock=lambda: now[0])
+    qtbot.addWidget(charts)
+    assert charts.plots["throughput"].getAxis("left").labelText == "MB/s"
+    charts.load_history([(30.0, 50e6, 12.0, 300e6), (28.0, 60e6, 14.0, 301e6)])
+    now[0] += 20  # the Dashboard was hidden: no samples for 20 s
+    charts.add_sample(70e6)
+    xs, ys = charts.throughput.xy(now[0])
+    assert math.isnan(ys[-2])  # the line breaks over the gap
+    assert xs[-1] == 0 and xs[0] == -50
+    assert "Upload throughput 70.0 MB/s" in charts.accessibleDescription()
+
+    charts.setPalette(dark_palette())
+    dark = charts.view.backgroundBrush().color().name()
+    charts.setPalette(light_palette())
+    assert charts.view.backgroundBrush().color().name() != dark  # follows the theme
+    charts.grab()

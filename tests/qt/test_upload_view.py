@@ -304,3 +304,81 @@ def test_shortcuts(qtbot, view: UploadView, files: list[Path], recorded: Recordi
     assert recorded.calls == [("pause", "S2.bam", None)]  # pausing: nothing to cancel yet
     assert view.upload_action.shortcut().toString() == "Ctrl+U"
     assert view.table.accessibleName() == "Files to upload"
+
+
+def test_only_uploads_that_failed_for_a_network_reason_resume_by_themselves(  # type: ignore[no-untyped-def]
+    qtbot, view: UploadView, store: Store, files: list[Path], recorded: RecordingQueue
+) -> None:
+    from genoflow_desktop.core.connectivity import s3_target_name
+    from genoflow_desktop.qt.models.upload_file_model import upload_text
+
+    target = s3_target_name("lab")
+    _add(qtbot, view, files[2], files[3])
+    _with_profile(qtbot, view, store)
+    for name in ("S2.bam", "S3.cram"):
+        _checked(view, name)
+    view.upload_selected()  # both start; the view remembers their destination
+    queue = view.queue
+    bam, cram = _row(view, "S2.bam").path, _row(view, "S3.cram").path
+    queue.created.emit(bam, "u-bam")
+    queue.created.emit(cram, "u-cram")
+    queue.progressed.emit(bam, TransferProgress(done=4, total=10))
+    recorded.calls.clear()
+    reported: list[tuple[str, str]] = []
+    view.s3_unreachable.connect(lambda name, detail: reported.append((name, detail)))
+
+    queue.ended.emit(bam, "waiting", "The connection to 127.0.0.1 kept failing (refused).")
+    queue.ended.emit(cram, "failed", "Access denied by 127.0.0.1 for bucket 'lab-bucket'.")
+    waiting = _row(view, "S2.bam")
+    assert waiting.transfer == Transfer.WAITING and upload_text(waiting).startswith(
+        "Waiting for network"
+    )
+    assert reported == [(target, "The connection to 127.0.0.1 kept failing (refused).")]
+    assert _row(view, "S3.cram").transfer == Transfer.FAILED  # a refusal (403) does not wait
+
+    # The monitor, told by the view, marks the endpoint down; Upload says why it is disabled.
+    view.on_connectivity_changed(target, False, f"Offline: {target} cannot be reached")
+    assert not view.upload_button.isEnabled()
+    # Space on the failed upload while offline: it waits too ("queued while offline").
+    _select(view, "S3.cram")
+    view.toggle_pause_selected()
+    assert _row(view, "S3.cram").transfer == Transfer.WAITING
+    assert recorded.calls == []
+
+    # The endpoint answers: both waiting uploads resume from their journals.
+    view.on_connectivity_changed(target, True, "")
+    assert sorted(recorded.calls) == [("send", "S2.bam", "u-bam"), ("send", "S3.cram", "u-cram")]
+    assert _row(view, "S2.bam").transfer == Transfer.QUEUED
+    assert view.upload_button.isEnabled()
+
+    # Paused by the user while waiting: it stays paused when the endpoint comes back.
+    queue.ended.emit(bam, "waiting", "reset")
+    _select(view, "S2.bam")
+    view.pause_selected()
+    assert _row(view, "S2.bam").transfer == Transfer.PAUSED
+    recorded.calls.clear()
+    view.on_connectivity_changed(target, False, "Offline")
+    view.on_connectivity_changed(target, True, "")
+    assert recorded.calls == []
+
+
+def test_an_upload_that_keeps_failing_without_progress_stops_waiting() -> None:
+    from genoflow_desktop.core.errors import UserError
+    from genoflow_desktop.core.transfer.retry import TransferError
+    from genoflow_desktop.qt.views.upload.network_waits import (
+        MAX_FRUITLESS_RESUMES,
+        NetworkWaits,
+        waits_for_network,
+    )
+
+    waits = NetworkWaits()
+    assert not waits.wait("/a", 0)  # no known destination: nothing to wait for
+    waits.sent("/a", "lab")
+    assert all(waits.wait("/a", 100) for _ in range(MAX_FRUITLESS_RESUMES))
+    assert not waits.wait("/a", 100)  # resumed five times, sent nothing: over to the user
+    assert waits.wait("/a", 200) and waits.due("S3 destination 'lab'") == ["/a"]
+    waits.forget("/a")
+    assert waits.due("S3 destination 'lab'") == []
+    assert waits_for_network(TransferError("refused", retryable=True))
+    assert not waits_for_network(TransferError("gone", retryable=True, code="NoSuchUpload"))
+    assert not waits_for_network(UserError("Access denied"))

@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from genoflow_desktop.core.domain import JobKind, JobState, ServiceKind
 from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.jobs.backend import (
     DownloadedFile,
+    DownloadProgress,
     JobBackend,
     JobSpec,
     RemoteStatus,
@@ -59,7 +61,14 @@ from genoflow_desktop.core.services.errors import (
     ServiceUnavailable,
 )
 from genoflow_desktop.core.store.database import Store
-from genoflow_desktop.core.store.models import Job, Service, new_id, utcnow
+from genoflow_desktop.core.store.models import (
+    ORIGIN_LAB,
+    ORIGIN_LOCAL,
+    Job,
+    Service,
+    new_id,
+    utcnow,
+)
 from genoflow_desktop.core.store.repositories import set_job_state
 
 log = logging.getLogger(__name__)
@@ -87,6 +96,10 @@ class JobEvent:
 
 
 Listener = Callable[[JobEvent], None]
+#: Told while results arrive: job id, file name, bytes so far, and the size when known.
+DownloadListener = Callable[[str, str, int, int | None], None]
+#: A file's download progress is told at most this often (and always when it ends).
+DOWNLOAD_PROGRESS_INTERVAL_S = 0.25
 #: Told after each request to a service: its name, and None when it answered or why it did not.
 ReachListener = Callable[[str, str | None], None]
 
@@ -140,6 +153,7 @@ class JobOrchestrator:
         self._followers: dict[str, asyncio.Task[JobState]] = {}
         self._listeners: list[Listener] = []
         self._reach_listeners: list[ReachListener] = []
+        self._download_listeners: list[DownloadListener] = []
         self._stopping = asyncio.Event()
 
     # -- listeners -------------------------------------------------------------------------
@@ -150,6 +164,28 @@ class JobOrchestrator:
     def add_reach_listener(self, listener: ReachListener) -> None:
         """Hear whether each service answered: offline mode learns from real traffic too."""
         self._reach_listeners.append(listener)
+
+    def add_download_listener(self, listener: DownloadListener) -> None:
+        """Hear how far each result file's download is (for progress bars)."""
+        self._download_listeners.append(listener)
+
+    def _download_progress(self, job_id: str) -> DownloadProgress:
+        """The progress callback of one job's download, throttled per file."""
+        told: dict[str, float] = {}
+
+        def progress(name: str, done: int, total: int | None) -> None:
+            now = time.monotonic()
+            finished = total is not None and done >= total
+            if not finished and now - told.get(name, 0.0) < DOWNLOAD_PROGRESS_INTERVAL_S:
+                return
+            told[name] = now
+            for listener in self._download_listeners:
+                try:
+                    listener(job_id, name, done, total)
+                except Exception:  # a listener's bug must not stop the download
+                    log.exception("download listener failed")
+
+        return progress
 
     def _reach(self, service_name: str, problem: str | None) -> None:
         for listener in self._reach_listeners:
@@ -317,6 +353,11 @@ class JobOrchestrator:
             job = session.get(Job, job_id)
             if job is None:
                 return None
+            if job.origin == ORIGIN_LAB:
+                raise UserError(
+                    f"Job {job_id} is lab history from {job.owner or 'another machine'}.",
+                    hint="Only the machine that submitted it follows, cancels or downloads it.",
+                )
             service = session.get(Service, job.service_id) if job.service_id else None
             if service is None:
                 return None
@@ -340,6 +381,7 @@ class JobOrchestrator:
                 session.scalars(
                     select(Job.id)
                     .where(Job.state.in_([s.value for s in FOLLOWED_STATES]))
+                    .where(Job.origin == ORIGIN_LOCAL)  # lab history is followed by its owner
                     .order_by(Job.created_at)
                 )
             )
@@ -460,7 +502,12 @@ class JobOrchestrator:
             self._emit(snapshot.job_id, JobState.DOWNLOADING)
         backend = self.backend(snapshot.service)
         try:
-            files = await backend.download(snapshot.spec, status, snapshot.output_dir)
+            files = await backend.download(
+                snapshot.spec,
+                status,
+                snapshot.output_dir,
+                progress=self._download_progress(snapshot.job_id),
+            )
         except (ServiceUnavailable, AuthenticationFailed, AccessDenied):
             if final is JobState.COMPLETED:
                 raise  # retried by follow(): a download counts only once it is whole
@@ -589,7 +636,11 @@ class JobOrchestrator:
                 "retention period.",
             )
         destination = output_dir or snapshot.output_dir
-        files = list(await backend.download(snapshot.spec, status, destination))
+        files = list(
+            await backend.download(
+                snapshot.spec, status, destination, progress=self._download_progress(job_id)
+            )
+        )
         with self.store.session() as session:
             job = session.get(Job, job_id)
             assert job is not None
@@ -634,6 +685,7 @@ class JobOrchestrator:
                     Job.results_expire_at > now,
                     Job.results_expire_at < now + EXPIRY_REMINDER,
                     Job.expiry_reminded_at.is_(None),
+                    Job.origin == ORIGIN_LOCAL,
                 )
             )
             for job in jobs:

@@ -23,7 +23,7 @@ from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.jobs.backend import JobBackend
 from genoflow_desktop.core.services.credentials import days_left, delete_token
 from genoflow_desktop.core.services.errors import ServiceError
-from genoflow_desktop.core.services.http import normalise_base_url
+from genoflow_desktop.core.services.http import normalise_base_url, probing
 from genoflow_desktop.core.store.models import Credential, Service
 
 #: A token this close to expiry gets a warning everywhere it is shown.
@@ -206,10 +206,15 @@ def remove_service(session: Session, name: str) -> None:
 
 
 async def check_health(name: str, backend: JobBackend) -> ServiceHealth:
-    """Probe the service once: reachable, API answering, and the round trip in milliseconds."""
+    """Probe the service once: reachable, API answering, and the round trip in milliseconds.
+
+    One attempt with short time-outs (:func:`~genoflow_desktop.core.services.http.probing`):
+    a refused connection is reported at once, not after the retries a job request gets.
+    """
     started = time.perf_counter()
     try:
-        description = await backend.probe()
+        with probing():
+            description = await backend.probe()
     except ServiceError as error:
         latency = (time.perf_counter() - started) * 1000
         # An answer that is not the API's (HTTP error, a web page) still means the host is up.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +66,15 @@ class Profile:
         }
 
 
+class InvalidProfile(UserError):
+    """A profile field is wrong; ``field`` names it (a :class:`Profile` attribute, or
+    ``"secret_key"``), so a form can show the message next to that field."""
+
+    def __init__(self, message: str, *, field: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
 def _from_row(row: S3Profile) -> Profile:
     return Profile(
         name=row.name,
@@ -86,36 +96,43 @@ def _account(name: str) -> str:
 def validate(profile: Profile) -> Profile:
     """The profile with its fields normalised, or a UserError saying what is wrong."""
     if not _NAME.match(profile.name):
-        raise UserError(
+        raise InvalidProfile(
             f"'{profile.name}' cannot be a profile name.",
+            field="name",
             hint="Use up to 64 letters, digits, '.', '_' or '-' (for example 'lab-aws').",
         )
     if not _BUCKET.match(profile.bucket) or ".." in profile.bucket:
-        raise UserError(
+        raise InvalidProfile(
             f"'{profile.bucket}' is not a valid bucket name.",
+            field="bucket",
             hint="Bucket names have 3-63 lower-case letters, digits, '.' or '-'.",
         )
     endpoint = profile.endpoint_url.strip().rstrip("/") if profile.endpoint_url else None
     if endpoint is not None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UserError(
+            raise InvalidProfile(
                 f"'{profile.endpoint_url}' is not an endpoint URL.",
+                field="endpoint_url",
                 hint="Give the full URL, for example https://s3.eu-central-1.amazonaws.com "
                 "or http://127.0.0.1:9000 for a local MinIO.",
             )
     if profile.sse not in SSE_CHOICES:
-        raise UserError(
-            f"Unknown encryption '{profile.sse}'.", hint=f"Use one of {', '.join(SSE_CHOICES)}."
+        raise InvalidProfile(
+            f"Unknown encryption '{profile.sse}'.",
+            field="sse",
+            hint=f"Use one of {', '.join(SSE_CHOICES)}.",
         )
     if profile.kms_key_id and profile.sse != "aws:kms":
-        raise UserError(
+        raise InvalidProfile(
             "A KMS key id needs --sse aws:kms.",
+            field="kms_key_id",
             hint="Add --sse aws:kms, or leave out --kms-key-id.",
         )
-    if not profile.use_credential_chain and not profile.access_key_id:
-        raise UserError(
+    if not profile.use_credential_chain and not (profile.access_key_id or "").strip():
+        raise InvalidProfile(
             "The profile needs an access key id, or --credential-chain.",
+            field="access_key_id",
             hint="Give --access-key-id ID (the secret is read from stdin or "
             "GENOFLOW_S3_SECRET_ACCESS_KEY), or --credential-chain to use AWS's own configuration.",
         )
@@ -141,15 +158,17 @@ def save_profile(
     profile = validate(profile)
     row = session.scalar(select(S3Profile).where(S3Profile.name == profile.name))
     if row is not None and not replace:
-        raise UserError(
+        raise InvalidProfile(
             f"There is already a profile called '{profile.name}'.",
+            field="name",
             hint="Add --replace to overwrite it, or choose another name.",
         )
     if not profile.use_credential_chain:
         secret_key = (secret_key or "").strip()
         if not secret_key:
-            raise UserError(
+            raise InvalidProfile(
                 "No secret access key was given.",
+                field="secret_key",
                 hint="Pipe it on stdin or set GENOFLOW_S3_SECRET_ACCESS_KEY; it is stored only "
                 "in the system keychain.",
             )
@@ -299,3 +318,41 @@ def make_client(profile: Profile, options: ClientOptions | None = None) -> Any:
         s3=s3_options,
     )
     return session.client("s3", endpoint_url=profile.endpoint_url, config=config)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessCheck:
+    """What :func:`check_access` found: the bucket answered, and how fast."""
+
+    latency_ms: float
+    message: str
+
+
+def check_access(profile: Profile) -> AccessCheck:
+    """Ask the endpoint for one key under the profile's prefix, with the profile's credentials.
+
+    One ListObjectsV2 request (MaxKeys=1), not retried and with short timeouts: it answers "can
+    these credentials reach this bucket?" in about a round trip. ListObjectsV2 rather than
+    HeadBucket because a HEAD reply has no body, so a refusal would come without its S3 error
+    code (NoSuchBucket, InvalidAccessKeyId, ...) and the message could not say what is wrong.
+
+    Raises:
+        UserError: the bucket cannot be used; the message says why (see ``retry.classify``).
+    """
+    from genoflow_desktop.core.transfer.retry import Where, classify
+
+    client = make_client(profile, ClientOptions(concurrency=1, connect_timeout=5, read_timeout=10))
+    where = Where(profile.bucket, profile.endpoint_label, "ListObjectsV2")
+    started = time.perf_counter()
+    try:
+        client.list_objects_v2(Bucket=profile.bucket, Prefix=profile.prefix, MaxKeys=1)
+    except Exception as exc:  # classify() turns S3 and network errors into UserErrors
+        raise classify(exc, where)[1] from exc
+    finally:
+        client.close()
+    latency = (time.perf_counter() - started) * 1000
+    return AccessCheck(
+        latency,
+        f"{profile.endpoint_label} answered in {latency:.0f} ms: bucket '{profile.bucket}' "
+        "is reachable with these credentials.",
+    )

@@ -46,9 +46,13 @@ class Transfer(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELED = "canceled"
+    #: Failed for a network reason; resumes by itself when the S3 endpoint answers again.
+    WAITING = "waiting"
 
 
 ACTIVE = (Transfer.QUEUED, Transfer.UPLOADING, Transfer.PAUSING, Transfer.CANCELLING)
+#: Not running, with a journal to continue from.
+STOPPED = (Transfer.PAUSED, Transfer.FAILED, Transfer.WAITING)
 
 TRANSFER_TEXT = {
     Transfer.NONE: "",
@@ -60,6 +64,7 @@ TRANSFER_TEXT = {
     Transfer.COMPLETED: "Uploaded",
     Transfer.FAILED: "Failed",
     Transfer.CANCELED: "Cancelled",
+    Transfer.WAITING: "Waiting for network",
 }
 
 
@@ -86,6 +91,8 @@ class FileRow:
     error: str | None = None
     #: Where the completed upload went (the Upload column's tooltip).
     destination: str = ""
+    #: Why a waiting upload stopped (the Upload column's tooltip while it waits).
+    waiting_reason: str = ""
 
     @property
     def name(self) -> str:
@@ -102,17 +109,18 @@ class FileRow:
 
     @property
     def can_pause(self) -> bool:
-        return self.transfer in (Transfer.QUEUED, Transfer.UPLOADING)
+        """Running, or waiting to resume by itself (pausing stops the wait)."""
+        return self.transfer in (Transfer.QUEUED, Transfer.UPLOADING, Transfer.WAITING)
 
     @property
     def can_resume(self) -> bool:
-        """Resume a paused upload, or retry a failed one (both continue from the journal)."""
-        return self.transfer in (Transfer.PAUSED, Transfer.FAILED) and self.upload_id is not None
+        """Resume a paused upload, or retry a failed or waiting one now (from the journal)."""
+        return self.transfer in STOPPED and self.upload_id is not None
 
     @property
     def can_cancel(self) -> bool:
         """A running upload, or a stopped one that still holds parts on S3."""
-        stopped = self.transfer in (Transfer.PAUSED, Transfer.FAILED) and self.upload_id is not None
+        stopped = self.transfer in STOPPED and self.upload_id is not None
         return self.transfer in (Transfer.QUEUED, Transfer.UPLOADING) or stopped
 
     @property
@@ -222,7 +230,8 @@ def upload_text(row: FileRow) -> str:
     if row.error:
         return row.error
     text = TRANSFER_TEXT[row.transfer]
-    if row.transfer in (Transfer.UPLOADING, Transfer.PAUSING, Transfer.PAUSED) and row.size:
+    progressing = (Transfer.UPLOADING, Transfer.PAUSING, Transfer.PAUSED, Transfer.WAITING)
+    if row.transfer in progressing and row.size:
         return f"{text} {row.done / row.size:.0%}"
     return text
 
@@ -257,5 +266,7 @@ def _tooltip(row: FileRow, column: int) -> str | None:
         hint = "\nDouble-click (or Enter) to open the report." if row.report_file else ""
         return (row.check_details or row.check) + hint
     if column == UPLOAD:
+        if row.transfer == Transfer.WAITING and not row.error:
+            return f"{row.waiting_reason}\nIt resumes by itself when the S3 endpoint answers."
         return row.error or row.destination or upload_text(row) or None
     return None

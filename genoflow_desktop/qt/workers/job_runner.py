@@ -34,11 +34,14 @@ class JobRunner(QObject):
     notified(str, str, str): level, title, body of a notification for the desktop.
     service_reached(str, bool, str): a service answered a job's request (True) or could not
         be reached (False, with why); feeds the connectivity monitor.
+    download_progress(str, str, object, object): job id, file name, bytes so far, size (or
+        None) while results arrive; sizes are Python ints (a Qt int would overflow at 2 GB).
     """
 
     job_changed = Signal(str, str, str)
     notified = Signal(str, str, str)
     service_reached = Signal(str, bool, str)
+    download_progress = Signal(str, str, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +77,7 @@ class JobRunner(QObject):
             notifier=Notifier(settings, desktop=self.notified.emit),
         )
         orchestrator.add_listener(self._on_event)
+        orchestrator.add_download_listener(self.download_progress.emit)
         orchestrator.add_reach_listener(
             lambda name, problem: self.service_reached.emit(name, problem is None, problem or "")
         )

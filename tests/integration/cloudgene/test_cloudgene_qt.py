@@ -104,6 +104,8 @@ def test_jobs_thread_follows_jobs_without_stalling_the_gui(  # type: ignore[no-u
     runner.job_changed.connect(lambda *event: events.append(event))
     notes: list[str] = []
     runner.notified.connect(lambda level, title, body: notes.append(title))
+    downloads: list[tuple[str, str, int, int | None]] = []
+    runner.download_progress.connect(lambda *progress: downloads.append(progress))
     settings = core_settings.Settings(poll_interval_s=5)
     runner.start(store, settings, tmp_path / "results")
     runner.orchestrator.poll_interval_s = 0.2  # the settings floor is 5 s; tests need less
@@ -140,6 +142,10 @@ def test_jobs_thread_follows_jobs_without_stalling_the_gui(  # type: ignore[no-u
         heartbeat.stop()
         runner.stop()
     assert len(notes) == 3 and all("finished" in title for title in notes)
+    # Every job's results were reported as they arrived, each file up to its whole size.
+    assert {job for job, *_ in downloads} == job_ids
+    whole = {(job, name) for job, name, done, total in downloads if total and done == total}
+    assert {job for job, _ in whole} == job_ids
     assert len(gaps) > 50
     # The GUI thread only receives signals: no network wait or store write ever runs on it.
     assert max(gaps) < 0.25, f"longest GUI stall {max(gaps) * 1000:.0f} ms"

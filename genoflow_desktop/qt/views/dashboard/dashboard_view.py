@@ -176,6 +176,9 @@ class DashboardView(View):
         )
         for column in range(3):
             columns.setColumnStretch(column, 1)
+        # The lists below share the height with the jobs: the charts' fixed height sets row 0.
+        columns.setRowStretch(0, 0)
+        columns.setRowStretch(1, 1)
         self.body.addLayout(columns, 1)
 
         self._debounce = QTimer(self)

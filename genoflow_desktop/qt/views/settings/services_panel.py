@@ -48,9 +48,11 @@ def _token_text(view: ServiceView) -> str:
 class ServicesPanel(QGroupBox):
     """Signals:
     credentials_changed(str): a token of this service was saved or removed.
+    check_connectivity_requested(): "Check now" next to an offline service's reason.
     """
 
     credentials_changed = Signal(str)
+    check_connectivity_requested = Signal()
 
     def __init__(
         self, store: StoreAccess, runner: TaskRunner, parent: QWidget | None = None
@@ -66,7 +68,7 @@ class ServicesPanel(QGroupBox):
         self.table.setHeaderLabels(["Service", "Type", "Address", "Token"])
         self.table.setRootIsDecorated(False)
         self.table.setAccessibleName("Services")
-        self.table.setMinimumHeight(170)  # the built-in servers and a few of the user's own
+        self.table.setMinimumHeight(140)  # the built-in servers and a few of the user's own
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         layout.addWidget(self.table)
 
@@ -92,7 +94,14 @@ class ServicesPanel(QGroupBox):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Service status")
-        layout.addWidget(self.status)
+        self.check_now_button = QPushButton("Check now")
+        self.check_now_button.setToolTip("Try to reach the service again now.")
+        self.check_now_button.clicked.connect(self.check_connectivity_requested)
+        self.check_now_button.hide()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.check_now_button)
+        layout.addLayout(status_row)
 
         add_form = QFormLayout()
         self.new_name = QLineEdit()
@@ -171,6 +180,7 @@ class ServicesPanel(QGroupBox):
         reason = self._offline.get(service or "", "")
         self.test_button.setEnabled(service is not None and not reason)
         self.test_button.setToolTip(reason)
+        self.check_now_button.setVisible(bool(reason))
         if reason:
             self._show(reason, error=True)
         elif self.status.text().startswith("Offline: "):

@@ -22,6 +22,7 @@ from genoflow_desktop.core.progress import Progress, ProgressCallback
 from genoflow_desktop.core.samplesheet import SampleMetadata
 from genoflow_desktop.core.transfer.control import UploadCanceled, UploadControl, UploadPaused
 from genoflow_desktop.core.transfer.result import UploadOptions, UploadResult
+from genoflow_desktop.qt.views.upload.network_waits import waits_for_network
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
@@ -78,7 +79,8 @@ class UploadQueue(QObject):
     created(str, str): a file's path and the id of its new journaled upload.
     progressed(str, object): a path and its :class:`TransferProgress` (at most ~10/s).
     ended(str, str, str): path, how the run ended ("completed", "paused", "canceled",
-        "failed") and a message (where the object is, or what went wrong and what to do).
+        "failed", or "waiting": failed for a network reason, worth resuming when the endpoint
+        answers) and a message (where the object is, or what went wrong and what to do).
     """
 
     created = Signal(str, str)
@@ -155,7 +157,8 @@ class UploadQueue(QObject):
         except UploadCanceled:
             self.ended.emit(path, "canceled", "")
         except UserError as error:
-            self.ended.emit(path, "failed", f"{error.message} {error.hint}".strip())
+            how = "waiting" if waits_for_network(error) else "failed"
+            self.ended.emit(path, how, f"{error.message} {error.hint}".strip())
         else:
             self.ended.emit(path, "completed", f"s3://{result.bucket}/{result.key}")
         finally:

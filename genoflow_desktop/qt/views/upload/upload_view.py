@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from genoflow_desktop.core.samplesheet import SampleMetadata, SampleSheet, read_sheet
+from genoflow_desktop.core.samplesheet import SampleMetadata
 from genoflow_desktop.core.transfer.intake import refusal
 from genoflow_desktop.core.transfer.planner import MiB
 from genoflow_desktop.core.transfer.progress import TransferProgress
@@ -44,7 +43,10 @@ from genoflow_desktop.qt.models.upload_file_model import (
 from genoflow_desktop.qt.views.base import View
 from genoflow_desktop.qt.views.upload.file_table import FileTable, scan, verdict_text
 from genoflow_desktop.qt.views.upload.metadata_form import MetadataForm
-from genoflow_desktop.qt.views.upload.sample_sheet import SampleSheetDialog, summary_text
+from genoflow_desktop.qt.views.upload.network_waits import NetworkWaits
+from genoflow_desktop.qt.views.upload.outcomes import ended_changes
+from genoflow_desktop.qt.views.upload.row_menu import row_menu
+from genoflow_desktop.qt.views.upload.sheet_import import import_sheet
 from genoflow_desktop.qt.views.upload.upload_history import UploadHistory
 from genoflow_desktop.qt.views.upload.upload_queue import NewUpload, UploadQueue
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
@@ -81,6 +83,11 @@ def _destinations_and_uploads(store: Store) -> tuple[list[Profile], list[UploadR
 class UploadView(View):
     """Signals:
     files_added(list): paths newly added to the list (to be checked).
+    s3_unreachable(str, str): an upload to this connectivity target failed for a network
+        reason (and why); connect to ``ConnectivityMonitor.report_unreachable`` so it probes the endpoint
+        and says when it answers again (then the waiting uploads resume).
+    check_connectivity_requested(): "Check now" next to an offline destination (connect to
+        ``ConnectivityMonitor.check_now``).
     """
 
     title = "Upload"
@@ -91,6 +98,8 @@ class UploadView(View):
     icon_name = "upload"
 
     files_added = Signal(list)
+    s3_unreachable = Signal(str, str)
+    check_connectivity_requested = Signal()
 
     def __init__(
         self,
@@ -109,6 +118,7 @@ class UploadView(View):
         self._scans = 0
         #: S3 destinations that cannot be reached now (target name → reason).
         self._offline: dict[str, str] = {}
+        self.waits = NetworkWaits()
         self.queue = UploadQueue(
             store, runner, executors.db, upload_pool, UploadOptions.from_settings(settings), self
         )
@@ -157,6 +167,11 @@ class UploadView(View):
         destination.addWidget(QLabel("Destination:"))
         destination.addWidget(self.profile)
         destination.addWidget(self.profile_reason, 1)
+        self.check_now_button = QPushButton("Check now")
+        self.check_now_button.setToolTip("Try to reach the S3 destination again now.")
+        self.check_now_button.clicked.connect(self.check_connectivity_requested)
+        destination.addWidget(self.check_now_button)
+        destination.addStretch(1)  # the reason is hidden when all is well: keep the row packed
         destination.addWidget(self.override)
         destination.addWidget(self.upload_button)
 
@@ -282,39 +297,7 @@ class UploadView(View):
 
     def import_sheet(self, path: str) -> None:
         """Read the sheet on the disk pool, then let the user map its columns (a dialog)."""
-        self._runner.start("upload.sheet", self._read_sheet(path))
-
-    async def _read_sheet(self, path: str) -> None:
-        from genoflow_desktop.core.errors import UserError
-
-        try:
-            sheet = await asyncio.get_running_loop().run_in_executor(
-                self._executors.disk, read_sheet, path
-            )
-        except UserError as error:
-            self.form.show_sheet_result(f"{error.message} {error.hint}", problem=True)
-            return
-        self.open_mapping_dialog(sheet, Path(path).name)
-
-    def open_mapping_dialog(self, sheet: SampleSheet, name: str) -> SampleSheetDialog:
-        dialog = SampleSheetDialog(sheet, [r.path for r in self.model.rows], name, self)
-        dialog.accepted.connect(lambda: self._apply_sheet(dialog))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()  # window-modal, without a nested event loop
-        return dialog
-
-    def _apply_sheet(self, dialog: SampleSheetDialog) -> None:
-        match = dialog.match()
-        for path, metadata in match.metadata.items():
-            row = self.model.update(path, metadata=metadata)
-            # A sheet naming only R1 describes the pair.
-            if row is not None and row.mate and row.mate not in match.metadata:
-                self.model.update(row.mate, metadata=metadata)
-        self.form.show_sheet_result(
-            summary_text(match, self.model.rowCount()),
-            problem=bool(match.unmatched or match.problems),
-        )
-        self._on_selection_changed()
+        self._runner.start("upload.sheet", import_sheet(self, path, self._executors.disk))
 
     # -- destinations and settings --------------------------------------------------------------
 
@@ -354,6 +337,7 @@ class UploadView(View):
         self.profile.setVisible(has_profiles)
         self.profile_reason.setText(reason)
         self.profile_reason.setVisible(bool(reason))
+        self.check_now_button.setVisible(bool(offline))
         self.upload_button.setEnabled(not reason)
         self.upload_action.setEnabled(not reason)  # Ctrl+U too
         self.upload_button.setToolTip(
@@ -362,12 +346,19 @@ class UploadView(View):
 
     @Slot(str, bool, str)
     def on_connectivity_changed(self, name: str, online: bool, reason: str) -> None:
-        """Connect to ``ConnectivityMonitor.changed`` (only S3 destinations matter here)."""
+        """Connect to ``ConnectivityMonitor.changed`` (only S3 destinations matter here).
+
+        An endpoint that answers again resumes the uploads waiting for it.
+        """
         if online:
             self._offline.pop(name, None)
         else:
             self._offline[name] = reason
         self._update_destination()
+        for path in self.waits.due(name) if online else []:
+            row = self.model.find(path)
+            if row is not None and row.transfer == Transfer.WAITING:
+                self._resume(row)
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
@@ -393,25 +384,59 @@ class UploadView(View):
                 self.model.update(
                     row.path, transfer=Transfer.QUEUED, upload_id=None, done=0, error=None
                 )
+                self.waits.sent(row.path, profile)
                 self.queue.send(row.path, new=NewUpload(profile, row.metadata, self._part_size))
 
-    def _resume(self, row: FileRow) -> None:
+    def _resume(self, row: FileRow, *, force: bool = False) -> None:
+        """Continue from the journal; while its endpoint is known to be down, wait for it
+        (unless ``force``: the user asked to try now)."""
         assert row.upload_id is not None
+        target = self.waits.target_of(row.path)
+        if not force and target in self._offline and self.waits.wait(row.path, row.done):
+            self.model.update(
+                row.path,
+                transfer=Transfer.WAITING,
+                error=None,
+                waiting_reason=self._offline[target],
+            )
+            return
         self.model.update(row.path, transfer=Transfer.QUEUED, error=None)
         self.queue.send(row.path, upload_id=row.upload_id)
 
     @Slot()
     def toggle_pause_selected(self) -> None:
+        """Space: pause what runs or waits, resume what is paused or failed."""
         for row in self.selected_rows():
             if row.can_pause:
-                self.model.update(row.path, transfer=Transfer.PAUSING)
-                self.queue.pause(row.path)
+                self._pause(row)
             elif row.can_resume:
                 self._resume(row)
 
     @Slot()
+    def pause_selected(self) -> None:
+        for row in self.selected_rows():
+            if row.can_pause:
+                self._pause(row)
+
+    @Slot()
+    def resume_selected(self) -> None:
+        """Resume or retry now (a waiting upload too, without waiting for the monitor)."""
+        for row in self.selected_rows():
+            if row.can_resume:
+                self._resume(row, force=True)
+
+    def _pause(self, row: FileRow) -> None:
+        if row.transfer == Transfer.WAITING:  # paused by the user: no longer resumes itself
+            self.waits.forget(row.path)
+            self.model.update(row.path, transfer=Transfer.PAUSED)
+        else:
+            self.model.update(row.path, transfer=Transfer.PAUSING)
+            self.queue.pause(row.path)
+
+    @Slot()
     def cancel_or_remove_selected(self) -> None:
         for row in self.selected_rows():
+            self.waits.forget(row.path)
             if row.can_cancel:
                 self.model.update(row.path, transfer=Transfer.CANCELLING, error=None)
                 self.queue.cancel(row.path, row.upload_id)
@@ -427,14 +452,10 @@ class UploadView(View):
             self._update_count()
         elif self.queue.is_running(record.source_path):
             return  # already under way in the list
-        self.model.update(
-            record.source_path,
-            upload_id=record.id,
-            done=record.bytes_done,
-            transfer=Transfer.QUEUED,
-            error=None,
-        )
-        self.queue.send(record.source_path, upload_id=record.id)
+        row = self.model.update(record.source_path, upload_id=record.id, done=record.bytes_done)
+        self.waits.sent(record.source_path, record.profile)
+        assert row is not None
+        self._resume(row)
         self.tabs.setCurrentIndex(0)
 
     @Slot(str, str)
@@ -454,41 +475,15 @@ class UploadView(View):
 
     @Slot(str, str, str)
     def _on_queue_ended(self, path: str, how: str, message: str) -> None:
-        changes: dict[str, Any] = {"transfer": Transfer(how), "speed": None, "eta_s": None}
-        if how == "completed":
-            row = self.model.find(path)
-            changes.update(done=row.size if row else 0, destination=message, error=None)
-        elif how == "failed":
-            changes["error"] = message
-        elif how == "canceled":
-            changes.update(done=0, upload_id=None)
+        changes, unreachable = ended_changes(self.model.find(path), how, message, self.waits)
+        if unreachable is not None:
+            self.s3_unreachable.emit(unreachable, message)  # the monitor probes it from now on
         self.model.update(path, **changes)
         self.refresh()
 
     @Slot(QPoint)
     def _on_table_context_menu_requested(self, position: QPoint) -> None:
         rows = self.selected_rows()
-        if not rows:
-            return
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        upload = menu.addAction("Upload")
-        upload.setEnabled(self.upload_button.isEnabled() and any(r.can_start for r in rows))
-        upload.triggered.connect(self.upload_selected)
-        pause = menu.addAction("Pause")
-        pause.setEnabled(any(r.can_pause for r in rows))
-        resume = menu.addAction(
-            "Retry" if all(r.transfer == Transfer.FAILED for r in rows) else "Resume"
-        )
-        resume.setEnabled(any(r.can_resume for r in rows))
-        pause.triggered.connect(self.toggle_pause_selected)
-        resume.triggered.connect(self.toggle_pause_selected)
-        cancel = menu.addAction("Cancel upload")
-        cancel.setEnabled(any(r.can_cancel for r in rows))
-        remove = menu.addAction("Remove from list")
-        remove.setEnabled(any(r.can_remove for r in rows))
-        for action in (cancel, remove):
-            action.triggered.connect(self.cancel_or_remove_selected)
-        menu.addSeparator()
-        menu.addAction(self.report_action)
-        menu.popup(self.table.viewport().mapToGlobal(position))
+        if rows:
+            menu = row_menu(self, rows)
+            menu.popup(self.table.viewport().mapToGlobal(position))
