@@ -4,6 +4,6 @@ Each module has ``register(subparsers, add_global_options)``, which adds its sub
 ``handler`` (a function of ``(args, context) -> exit code``) as their default.
 """
 
-from genoflow_desktop.commands import info, jobs, s3, services, upload, validate
+from genoflow_desktop.commands import info, jobs, s3, server, services, sync, upload, validate
 
-COMMAND_MODULES = [validate, upload, s3, services, jobs, info]
+COMMAND_MODULES = [validate, upload, s3, services, jobs, sync, info, server]

@@ -128,7 +128,12 @@ def merge(
     Timestamps are compared as ISO-8601 strings in UTC (``...+00:00``), which sort as times do.
     """
     if current is None:
-        return dict(incoming)
+        # History in its merged form (sorted, no duplicates) from the start: merging the same
+        # version in again must change nothing, or a repeated push would count as a change.
+        merged = dict(incoming)
+        if kind is RecordKind.JOB and "history" in incoming:
+            merged["history"] = _merged_history(incoming.get("history"), None)
+        return merged
     newer, older = (incoming, current) if _newer(incoming, current) else (current, incoming)
     merged = {**older, **newer}
     state_field = STATE_FIELD[kind]
@@ -148,6 +153,8 @@ def merge(
         ):
             if field in older:
                 merged[field] = older[field]
-    if kind is RecordKind.JOB:
-        merged["history"] = _merged_history(current.get("history"), incoming.get("history"))
+    if kind is RecordKind.JOB and ("history" in current or "history" in incoming):
+        # Newer side first: of two events with the same key, the newer version's copy is kept
+        # whichever order the versions arrive in.
+        merged["history"] = _merged_history(newer.get("history"), older.get("history"))
     return merged

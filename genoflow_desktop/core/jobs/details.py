@@ -126,6 +126,7 @@ def load(session: Session, job_id: str) -> JobDetail | None:
                 r.get("extracted_from"),
             )
             for r in job.results
+            if r.get("path")  # results of a job pulled from the lab are not on this disk
         ],
         inputs=_input_reports(session, [str(p) for p in job.inputs]),
     )

@@ -38,6 +38,12 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+#: ``origin`` of a row this machine made (it submits, follows and resumes it).
+ORIGIN_LOCAL = "local"
+#: ``origin`` of a row pulled from the lab sync server: history only, never acted on here.
+ORIGIN_LAB = "lab"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and returns them aware (SQLite has no time zones)."""
 
@@ -167,6 +173,16 @@ class Upload(Base):
     speed_bps: Mapped[float | None] = mapped_column()
     #: What was checked after completion (size, server checksum, tags) and any warnings.
     verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Lab sync. A "lab" row was pulled from the sync server: its source_path is only the file's
+    # name, and this machine never resumes or cancels it.
+    origin: Mapped[str] = mapped_column(String(10), default=ORIGIN_LOCAL)
+    #: The owner's display name, for uploads pulled from the lab.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    #: The sync server's id of the owner.
+    lab_owner_id: Mapped[str | None] = mapped_column(String(64))
+    #: ``updated_at`` of the version last pushed to or pulled from the lab; the row has changes
+    #: to push while ``updated_at`` differs from it (None: never exchanged).
+    synced_at: Mapped[datetime | None] = mapped_column()
 
     parts: Mapped[list[UploadPart]] = relationship(
         back_populates="upload", cascade="all, delete-orphan", order_by="UploadPart.part_number"
@@ -274,6 +290,19 @@ class Job(Base):
     #: Why following the job is paused without changing its state (e.g. the token expired).
     attention: Mapped[str | None] = mapped_column(Text)
     expiry_reminded_at: Mapped[datetime | None] = mapped_column()
+    project_id: Mapped[str | None] = mapped_column(String(200))
+    sample_id: Mapped[str | None] = mapped_column(String(200))
+    # Lab sync. A "lab" row was pulled from the sync server: it has no service row here (the
+    # service is known by name and kind only), its inputs and results are {name, size, sha256}
+    # without paths, ``owner`` is the owner's display name, and this machine never follows it.
+    origin: Mapped[str] = mapped_column(String(10), default=ORIGIN_LOCAL)
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    service_kind: Mapped[str | None] = mapped_column(String(20))
+    #: The sync server's id of the owner.
+    lab_owner_id: Mapped[str | None] = mapped_column(String(64))
+    #: ``updated_at`` of the version last pushed to or pulled from the lab; the row has changes
+    #: to push while ``updated_at`` differs from it (None: never exchanged).
+    synced_at: Mapped[datetime | None] = mapped_column()
 
     history: Mapped[list[JobStatusEvent]] = relationship(
         back_populates="job", cascade="all, delete-orphan", order_by="JobStatusEvent.id"
@@ -316,3 +345,25 @@ class PipelinePreset(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SyncAccount(Base):
+    """The lab sync account of this installation (one row). Tokens are only in the keychain."""
+
+    __tablename__ = "sync_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server_url: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    lab_id: Mapped[str | None] = mapped_column(String(64))
+    lab_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: Whether the refresh token is kept in the keychain (else it lives in memory only).
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The highest change number pulled and applied.
+    pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    signed_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sync_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -18,7 +18,7 @@ from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.progress import CancelToken
 from genoflow_desktop.core.store import Store
 from genoflow_desktop.core.store.models import utcnow
-from genoflow_desktop.core.transfer.journal import Journal, UploadRecord
+from genoflow_desktop.core.transfer.journal import Journal, UploadRecord, refuse_lab_upload
 from genoflow_desktop.core.transfer.planner import clean_prefix, is_app_key
 from genoflow_desktop.core.transfer.profiles import ClientOptions, Profile, get_profile, make_client
 from genoflow_desktop.core.transfer.remote import Remote
@@ -39,6 +39,7 @@ def cancel_upload(
     """
     journal = Journal(store)
     record = journal.get(upload_id)
+    refuse_lab_upload(record)
     if record.status == UploadStatus.COMPLETED:
         raise UserError(
             f"Upload {upload_id} is already complete; there is nothing to cancel.",

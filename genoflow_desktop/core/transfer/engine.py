@@ -32,7 +32,12 @@ from genoflow_desktop.core.transfer.control import (
     UploadLock,
     UploadPaused,
 )
-from genoflow_desktop.core.transfer.journal import Journal, JournalPart, UploadRecord
+from genoflow_desktop.core.transfer.journal import (
+    Journal,
+    JournalPart,
+    UploadRecord,
+    refuse_lab_upload,
+)
 from genoflow_desktop.core.transfer.pipeline import PartPipeline, Stops
 from genoflow_desktop.core.transfer.planner import (
     MiB,
@@ -129,6 +134,7 @@ def run_upload(
     options = options or UploadOptions()
     journal = Journal(store)
     record = journal.get(upload_id)
+    refuse_lab_upload(record)
     if record.status == UploadStatus.COMPLETED:
         return result_of(record)
     if record.status == UploadStatus.CANCELED:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from genoflow_desktop.core.domain import UploadStatus
 from genoflow_desktop.core.errors import UserError
 from genoflow_desktop.core.store import Store
-from genoflow_desktop.core.store.models import Upload, UploadPart, utcnow
+from genoflow_desktop.core.store.models import ORIGIN_LAB, ORIGIN_LOCAL, Upload, UploadPart, utcnow
 
 #: Statuses an upload can be resumed from.
 RESUMABLE = (UploadStatus.PENDING, UploadStatus.UPLOADING, UploadStatus.PAUSED, UploadStatus.FAILED)
@@ -59,6 +59,8 @@ class UploadRecord:
     updated_at: datetime
     completed_at: datetime | None
     parts_done: int
+    #: "lab" for an upload pulled from the lab sync server: made elsewhere, never resumed here.
+    origin: str = ORIGIN_LOCAL
 
     @property
     def part_count(self) -> int:
@@ -91,7 +93,17 @@ def _record(row: Upload, parts_done: int) -> UploadRecord:
         updated_at=row.updated_at,
         completed_at=row.completed_at,
         parts_done=parts_done,
+        origin=row.origin,
     )
+
+
+def refuse_lab_upload(record: UploadRecord) -> None:
+    """Raise for an upload pulled from the lab: only the machine that made it may act on it."""
+    if record.origin == ORIGIN_LAB:
+        raise UserError(
+            f"Upload {record.id} is lab history from another machine.",
+            hint="Only the machine that started it can resume or cancel it.",
+        )
 
 
 class Journal:
@@ -127,9 +139,14 @@ class Journal:
             )
         return self.get(ids[0])
 
-    def uploads(self, statuses: tuple[str, ...] | None = None) -> list[UploadRecord]:
+    def uploads(
+        self, statuses: tuple[str, ...] | None = None, *, include_lab: bool = False
+    ) -> list[UploadRecord]:
+        """This machine's uploads (the journal); ``include_lab`` adds those pulled from the lab."""
         with self.store.session() as session:
             statement = select(Upload).order_by(Upload.created_at)
+            if not include_lab:
+                statement = statement.where(Upload.origin != ORIGIN_LAB)
             if statuses is not None:
                 statement = statement.where(Upload.status.in_(statuses))
             return [_record(row, len(row.parts)) for row in session.scalars(statement)]
