@@ -99,8 +99,9 @@ def _migrate(url: str) -> None:
     from genoflow_desktop.server import migrations
     from genoflow_desktop.server.database import make_engine
 
-    engine = make_engine(url)
+    engine = None
     try:
+        engine = make_engine(url)
         migrations.upgrade(engine)
     except SQLAlchemyError as error:
         cause = getattr(error, "orig", None) or error
@@ -109,7 +110,8 @@ def _migrate(url: str) -> None:
             hint="Check the --db URL and that the database server is running.",
         ) from None
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def run_migrate(args: argparse.Namespace, context: CommandContext) -> int:
@@ -130,7 +132,9 @@ def run_create_admin(args: argparse.Namespace, context: CommandContext) -> int:
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
             hint=f"Set {PASSWORD_VARIABLE} or type it when asked.",
         )
-    app = create_app(_database_url(args, context))
+    url = _database_url(args, context)
+    _migrate(url)
+    app = create_app(url, migrate=False)
     state = app.state.server
     try:
         from genoflow_desktop.server import accounts, audit
@@ -181,8 +185,8 @@ def run_serve(args: argparse.Namespace, context: CommandContext) -> int:
         workers=max(1, args.workers),
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
-        # The server's own headers only; no access log lines carry secrets (tokens travel in
-        # headers and bodies, never in URLs).
+        # No "server: uvicorn" header: the software and its version are nobody's business.
+        # (The access log is kept: tokens travel in headers and bodies, never in URLs.)
         server_header=False,
     )
     return EXIT_OK

@@ -12,6 +12,7 @@ Credentials, job passwords, share links, local paths and file contents have no f
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Any
 
@@ -102,59 +103,81 @@ def unknown_fields(kind: RecordKind, record: dict[str, Any]) -> list[str]:
     return sorted(set(record) - FIELDS[kind])
 
 
-def _newer(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether ``a`` is the newer version; ties broken on content so every side agrees."""
-    a_at, b_at = str(a.get("updated_at") or ""), str(b.get("updated_at") or "")
-    if a_at != b_at:
-        return a_at > b_at
-    return repr(sorted(a.items(), key=lambda kv: kv[0])) > repr(
-        sorted(b.items(), key=lambda kv: kv[0])
-    )
+#: The fields that describe a state: they come with the state from the version further along.
+_STATE_DETAILS = (
+    "remote_state",
+    "progress",
+    "error",
+    "finished_at",
+    "completed_at",
+    "bytes_done",
+)
+
+
+def _order(value: Any) -> str:
+    """A total order on JSON values, the same on every machine (ties of equal timestamps)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _joined(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two versions with the same ``updated_at``: every field takes the larger value (by
+    :func:`_order`), so the result is the same whichever side is which, and merging either
+    side into it again changes nothing."""
+    merged = dict(a)
+    for key, value in b.items():
+        if key not in merged or _order(value) > _order(merged[key]):
+            merged[key] = value
+    return merged
 
 
 def _merged_history(a: list[Any] | None, b: list[Any] | None) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str, str], dict[str, Any]] = {}
     for event in [*(a or []), *(b or [])]:
         key = (str(event.get("at", "")), str(event.get("state", "")), str(event.get("message", "")))
-        seen.setdefault(key, event)
+        # Two spellings of one event (e.g. message "" and no message): keep one, chosen by
+        # content so the arrival order does not matter.
+        if key not in seen or _order(event) > _order(seen[key]):
+            seen[key] = event
     return [seen[key] for key in sorted(seen)]
 
 
 def merge(
     kind: RecordKind, current: dict[str, Any] | None, incoming: dict[str, Any]
 ) -> dict[str, Any]:
-    """The merged record; ``merge(k, a, b) == merge(k, b, a)`` for any two versions.
+    """The merged record; ``merge(k, a, b) == merge(k, b, a)`` for any two versions, and merging
+    either of them into the result again returns the result unchanged (a repeated push or pull
+    is a no-op).
 
-    Timestamps are compared as ISO-8601 strings in UTC (``...+00:00``), which sort as times do.
+    Editable fields come from the version with the later ``updated_at`` (fields only the older
+    one has are kept); on equal timestamps each field takes the larger value. The state, and the
+    fields that describe it, come from the version whose state is further along. Timestamps are
+    compared as ISO-8601 strings in UTC (``...+00:00``), which sort as times do.
     """
     if current is None:
-        # History in its merged form (sorted, no duplicates) from the start: merging the same
-        # version in again must change nothing, or a repeated push would count as a change.
         merged = dict(incoming)
-        if kind is RecordKind.JOB and "history" in incoming:
-            merged["history"] = _merged_history(incoming.get("history"), None)
-        return merged
-    newer, older = (incoming, current) if _newer(incoming, current) else (current, incoming)
-    merged = {**older, **newer}
-    state_field = STATE_FIELD[kind]
-    # The state (and what describes it) comes from whichever side is further along; on equal
-    # rank, from the newer version.
-    if state_rank(kind, str(older.get(state_field))) > state_rank(
-        kind, str(newer.get(state_field))
-    ):
-        for field in (
-            state_field,
-            "remote_state",
-            "progress",
-            "error",
-            "finished_at",
-            "completed_at",
-            "bytes_done",
-        ):
-            if field in older:
-                merged[field] = older[field]
-    if kind is RecordKind.JOB and ("history" in current or "history" in incoming):
-        # Newer side first: of two events with the same key, the newer version's copy is kept
-        # whichever order the versions arrive in.
-        merged["history"] = _merged_history(newer.get("history"), older.get("history"))
+    else:
+        current_at = str(current.get("updated_at") or "")
+        incoming_at = str(incoming.get("updated_at") or "")
+        if current_at == incoming_at:
+            merged = _joined(current, incoming)
+        elif incoming_at > current_at:
+            merged = {**current, **incoming}
+        else:
+            merged = {**incoming, **current}
+        state_field = STATE_FIELD[kind]
+        current_rank = state_rank(kind, str(current.get(state_field)))
+        incoming_rank = state_rank(kind, str(incoming.get(state_field)))
+        if current_rank != incoming_rank:
+            ahead = current if current_rank > incoming_rank else incoming
+            for field in (state_field, *_STATE_DETAILS):
+                if field in ahead:
+                    merged[field] = ahead[field]
+                else:
+                    merged.pop(field, None)
+    if kind is RecordKind.JOB and "history" in merged:
+        # Sorted and without duplicates from the first version on, so merging the same version
+        # again changes nothing.
+        merged["history"] = _merged_history(
+            current.get("history") if current else None, incoming.get("history")
+        )
     return merged
