@@ -218,3 +218,22 @@ def test_check_files_lists_problems_and_a_fix_replaces_the_input(
     assert "1 problem(s)" in view.preflight.verdict.text()
     remaining = [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
     assert remaining[0].startswith("At least 20 samples must be uploaded.")
+
+
+def test_offline_service_disables_submit_and_offers_a_check(qtbot, make_view) -> None:  # type: ignore[no-untyped-def]
+    view = make_view()
+    choose(view, "wgs")
+    service = view.service_combo.currentData()
+    assert not view.check_now_button.isVisibleTo(view)
+
+    view.on_connectivity_changed(service, False, "connection refused")
+    assert not view.submit_button.isEnabled()
+    assert view.status.text().startswith("Offline: ") and service in view.status.text()
+    assert view.check_now_button.isVisibleTo(view)
+    with qtbot.waitSignal(view.check_connectivity_requested, timeout=1000):
+        view.check_now_button.click()
+
+    view.on_connectivity_changed(service, True, "")
+    qtbot.waitUntil(view.submit_button.isEnabled, timeout=10_000)
+    assert not view.check_now_button.isVisibleTo(view)
+    assert view.status.text() == ""

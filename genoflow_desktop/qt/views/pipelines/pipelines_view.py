@@ -51,6 +51,8 @@ IMPUTATION = "imputation"
 class PipelinesView(View):
     """Signals:
     show_job_requested(str): the user asks to see this job (id) in the Results view.
+    check_connectivity_requested(): "Check now" next to an offline service (connect to
+        ``ConnectivityMonitor.check_now``).
     """
 
     title = "Pipelines"
@@ -58,6 +60,7 @@ class PipelinesView(View):
     icon_name = "pipelines"
 
     show_job_requested = Signal(str)
+    check_connectivity_requested = Signal()
 
     def __init__(
         self,
@@ -130,8 +133,13 @@ class PipelinesView(View):
         self.status.setAccessibleName("Submission status")
         self.show_job_button = QPushButton("Show in Results")
         self.show_job_button.setVisible(False)
+        self.check_now_button = QPushButton("Check now")
+        self.check_now_button.setToolTip("Try to reach the service again now.")
+        self.check_now_button.clicked.connect(self.check_connectivity_requested)
+        self.check_now_button.setVisible(False)
         bottom.addWidget(self.submit_button)
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.check_now_button)
         bottom.addWidget(self.show_job_button)
         self.body.addLayout(bottom)
 
@@ -292,6 +300,7 @@ class PipelinesView(View):
         self.submit_button.setToolTip(
             reason or "Validate the job and send it to the service (Ctrl+Return)"
         )
+        self.check_now_button.setVisible(bool(reason))
         if reason:
             self._say(reason, error=True)
         elif self.status.text().startswith("Offline: "):
