@@ -50,13 +50,16 @@ class SecretRegistry:
                 self._values.add(value)
 
     def redact(self, text: str) -> str:
+        # Patterns first: a registered value that also occurs in a key's name (a secret key
+        # "secret" in "aws_secret_access_key=...") must not break the pattern that masks the
+        # key's value.
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + MASK, text)
         with self._lock:
             values = sorted(self._values, key=len, reverse=True)
         for value in values:
             if value in text:
                 text = text.replace(value, MASK)
-        for pattern in _SECRET_PATTERNS:
-            text = pattern.sub(lambda m: m.group(1) + MASK, text)
         return text
 
 

@@ -49,6 +49,7 @@ from genoflow_desktop.qt.window_state import STATE_FILE, WindowState
 from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.job_runner import JobRunner
 from genoflow_desktop.qt.workers.store_access import StoreAccess
+from genoflow_desktop.qt.workers.sync_runner import SyncRunner
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ def build_views(
     jobs: JobRunner,
 ) -> dict[str, View]:
     settings_file = dirs.settings_file
+    # Column widths and splitter positions, next to the window's own state.
+    ui_state = QSettings(str(dirs.config / STATE_FILE), QSettings.Format.IniFormat)
     return {
         "dashboard": DashboardView(
             store,
@@ -122,14 +125,16 @@ def build_views(
             results_folder=results_folder(dirs, settings),
             disk_executor=executors.disk,
         ),
-        "upload": UploadView(store, runner, executors, settings, executors.upload),
+        "upload": UploadView(
+            store, runner, executors, settings, executors.upload, ui_state=ui_state
+        ),
         "pipelines": PipelinesView(store, runner, jobs, executors),
         "results": ResultsView(
             store,
             runner,
             jobs,
             disk=executors.disk,
-            ui_state=QSettings(str(dirs.config / STATE_FILE), QSettings.Format.IniFormat),
+            ui_state=ui_state,
         ),
         "settings": SettingsView(settings, settings_file),
     }
@@ -178,6 +183,15 @@ class GenoflowApp:
         # The status bar's "Online"/"Offline" text; clicking it checks at once.
         self.connectivity_label = ConnectivityIndicator(self.connectivity)
         self.window.statusBar().addPermanentWidget(self.connectivity_label)
+        # The lab sync; started in services_ready() (it restores a sign-in from the store).
+        # A child of the window: its timers go when the window does.
+        self.sync = SyncRunner(
+            self.store_access,
+            self.runner,
+            interval_s=float(settings.sync_interval_seconds),
+            idle_timeout_s=settings.sync_idle_timeout_minutes * 60.0,
+            parent=self.window,
+        )
         self._wire()
 
     def _wire(self) -> None:
@@ -212,6 +226,7 @@ class GenoflowApp:
         pipelines.show_job_requested.connect(show_job)
         dashboard.open_job_requested.connect(show_job)
         self.jobs.job_changed.connect(results.on_job_changed)
+        self.jobs.download_progress.connect(results.on_download_progress)
         self.validation.file_progress.connect(upload.show_progress)
         self.validation.file_checked.connect(upload.show_report)
         dashboard.navigate_requested.connect(self.window.show_view)
@@ -232,9 +247,16 @@ class GenoflowApp:
         self.connectivity_label.check_requested.connect(self.connectivity.check_now)
         upload.check_connectivity_requested.connect(self.connectivity.check_now)
         settings_view.check_connectivity_requested.connect(self.connectivity.check_now)
+        pipelines.check_connectivity_requested.connect(self.connectivity.check_now)
         # An upload that failed for a network reason marks its endpoint down; when the monitor
         # sees it answer again, the Upload view resumes the uploads waiting for it.
         upload.s3_unreachable.connect(self.connectivity.report_unreachable)
+        # Lab sync: local changes are sent a few seconds later; what a sync brought or sent
+        # shows in Results.
+        self.jobs.job_changed.connect(self.sync.note_local_change)
+        upload.queue.ended.connect(self.sync.note_local_change)
+        self.sync.synced.connect(results.on_synced)
+        settings_view.settings_saved.connect(self.sync.apply_settings)
 
     def start_jobs(self) -> None:
         """Follow every unfinished job: after a restart, polling resumes where it stopped.
@@ -278,6 +300,10 @@ class GenoflowApp:
         settings_view.s3_profiles_changed.connect(upload.refresh)
         settings_view.s3_profiles_changed.connect(self.connectivity.check_now)
         self.connectivity.start()
+        from genoflow_desktop.qt.views.settings.sync_panel import SyncPanel
+
+        settings_view.attach_sync(SyncPanel(self.sync, self.runner))
+        self.sync.start()
 
     def _on_settings_saved(self, settings: core_settings.Settings) -> None:
         if settings.theme != self.settings.theme:
@@ -287,6 +313,7 @@ class GenoflowApp:
     async def aclose(self) -> None:
         """Stop background work, then the executors, then the store (the reverse of creation)."""
         self.connectivity.stop()
+        await self.sync.aclose()
         await self.runner.shutdown()
         await asyncio.get_running_loop().run_in_executor(None, self.jobs.stop)
         self.executors.shutdown()

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from genoflow_desktop.core import paths
 from genoflow_desktop.core import settings as core_settings
-from genoflow_desktop.core.store import demo, open_store
+from genoflow_desktop.core.store import Store, demo, open_store
 from genoflow_desktop.core.store.models import Job, S3Profile
 from genoflow_desktop.qt.app import GenoflowApp, create_application
 from genoflow_desktop.qt.style import apply_theme
 from genoflow_desktop.qt.views.dashboard import DashboardView
 from genoflow_desktop.qt.views.results import ResultsView
 from genoflow_desktop.qt.views.settings import SettingsView
+from genoflow_desktop.qt.views.settings.settings_view import LAB_ACCOUNT_TITLE
 from genoflow_desktop.qt.views.upload import UploadView
 
 SIZE = (1180, 760)
@@ -48,23 +49,28 @@ def _write_demo_files(folder: Path) -> None:
 
     rng = random.Random(42)
 
+    # Quality strings drawn from a pool: a per-base draw for every read takes seconds.
+    qualities = [
+        "".join(
+            chr(33 + max(2, min(40, int(rng.gauss(36 - cycle * 0.06, 3))))) for cycle in range(150)
+        )
+        for _ in range(200)
+    ]
+
     def reads(mate: int, count: int, skip: int = -1) -> bytes:
         lines = []
         for number in range(count):
             if number == skip:
                 continue
-            sequence = "".join(rng.choice("ACGT") for _ in range(150))
-            quality = "".join(
-                chr(33 + max(2, min(40, int(rng.gauss(36 - cycle * 0.06, 3)))))
-                for cycle in range(150)
-            )
+            sequence = "".join(rng.choices("ACGT", k=150))
+            quality = rng.choice(qualities)
             lines.append(
                 f"@A00123:8:H7KJ:1:1101:{number}:1000 {mate}:N:0:ACGT\n{sequence}\n+\n{quality}\n"
             )
         return gzip.compress("".join(lines).encode())
 
-    (folder / "NA12878_S1_R1_001.fastq.gz").write_bytes(reads(1, 3000))
-    (folder / "NA12878_S1_R2_001.fastq.gz").write_bytes(reads(2, 3000))
+    (folder / "NA12878_S1_R1_001.fastq.gz").write_bytes(reads(1, 40_000))
+    (folder / "NA12878_S1_R2_001.fastq.gz").write_bytes(reads(2, 40_000))
     (folder / "cohort.chr20.vcf").write_text(
         "##fileformat=VCFv4.2\n##contig=<ID=20,length=64444167>\n"
         '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
@@ -124,6 +130,52 @@ def demo_history(seconds: int = 300, step: int = 2) -> list[tuple[float, float, 
     return samples
 
 
+def _show_lab_account(genoflow: GenoflowApp, settings_view: SettingsView, store: Store) -> None:
+    """The Lab account section as after a remembered sign-in was restored, from the demo's
+    account row: no keychain is read and no sync server contacted."""
+    from genoflow_desktop.core.sync import account
+    from genoflow_desktop.qt.views.settings.sync_panel import SyncPanel
+    from genoflow_desktop.qt.workers.sync_runner import SyncState
+
+    panel = SyncPanel(genoflow.sync, genoflow.runner)
+    settings_view.attach_sync(panel)
+    state = SyncState(
+        account=account.load_account(store),
+        signed_in=True,
+        pending=account.pending_count(store),
+        totp_enabled=False,
+    )
+    panel.show_state(state)
+
+
+def _show_transfers(upload: UploadView) -> None:
+    """Uploads in the states a user meets (no S3 server is contacted): the rows are given
+    the values the upload queue reports while a pair uploads and the VCF is done."""
+    from genoflow_desktop.core.samplesheet import SampleMetadata
+    from genoflow_desktop.qt.models.upload_file_model import Transfer
+
+    # File name: state, fraction sent, speed in bytes/s (the ETA follows from the size).
+    states = {
+        "NA12878_S1_R1_001.fastq.gz": (Transfer.UPLOADING, 0.62, 1.9e6),
+        "NA12878_S1_R2_001.fastq.gz": (Transfer.UPLOADING, 0.41, 1.7e6),
+        "cohort.chr20.vcf": (Transfer.COMPLETED, 1.0, None),
+    }
+    for row in upload.model.rows:
+        if row.name not in states:
+            continue
+        transfer, fraction, speed = states[row.name]
+        sample = "cohort-20" if row.name.endswith(".vcf") else "NA12878"
+        upload.model.update(
+            row.path,
+            transfer=transfer,
+            upload_id=f"demo-{row.name}",
+            done=int(row.size * fraction),
+            speed=speed,
+            eta_s=row.size * (1 - fraction) / speed if speed else None,
+            metadata=SampleMetadata(sample_id=sample, project="PRJ-042"),
+        )
+
+
 def render(output: Path, theme: str = "light") -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     app = create_application()
@@ -146,6 +198,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
     assert isinstance(settings_view, SettingsView)
     # (The S3 panel's access test would use the disk pool; nothing is tested here.)
     settings_view.attach_services(genoflow.store_access, genoflow.runner, genoflow.executors.disk)
+    _show_lab_account(genoflow, settings_view, store)
     window = genoflow.window
     window.resize(*SIZE)
     window.show()
@@ -163,6 +216,7 @@ def render(output: Path, theme: str = "light") -> list[Path]:
         upload.model.rowCount() and len(checked) >= upload.model.rowCount()
     ):
         _settle(app, 100)
+    _show_transfers(upload)
     written = []
     with store.session() as session:
         finished = session.scalar(
@@ -195,6 +249,11 @@ def render(output: Path, theme: str = "light") -> list[Path]:
             settings_view.go_to("Transfers")
             _settle(app, 300)
             target = output / "settings-preferences.png"
+            window.grab().save(str(target))
+            written.append(target)
+            settings_view.go_to(LAB_ACCOUNT_TITLE)
+            _settle(app, 300)
+            target = output / "settings-lab-account.png"
             window.grab().save(str(target))
             written.append(target)
     window.close()

@@ -172,6 +172,7 @@ def test_export_jobs_writes_the_listed_rows(
         "created_at",
         "updated_at",
         "owner",
+        "sync",
     ]
     # Failed jobs are 2, 6, 10, newest first as listed; times in UTC, ISO 8601.
     assert [r[1] for r in rows[1:]] == ["Batch 010", "Batch 006", "Batch 002"]
@@ -181,18 +182,19 @@ def test_export_jobs_writes_the_listed_rows(
         "failed",
         "2026-03-01T10:00:00+00:00",
         "2026-03-01T10:05:00+00:00",
-        "ana",
+        "me",  # made here (lab rows show their owner's name)
+        "local only",  # not signed in to a lab
     ]
     assert "3 jobs written" in panel.notice.text()
 
 
 def test_write_jobs_csv_quotes_what_needs_quoting(tmp_path: Path) -> None:
-    row = ("id1", 'Batch "A", chr1', "Lab WES", "workflow", "running", 0.0, 60.0, "")
+    row = ("id1", 'Batch "A", chr1', "Lab WES", "workflow", "running", 0.0, 60.0, "", "")
     target = tmp_path / "jobs.csv"
     assert write_jobs([row], target) == 1
     assert target.read_text().splitlines() == [
-        "id,name,service,kind,state,created_at,updated_at,owner",
-        'id1,"Batch ""A"", chr1",Lab WES,workflow,running,1970-01-01T00:00:00+00:00,1970-01-01T00:01:00+00:00,',
+        "id,name,service,kind,state,created_at,updated_at,owner,sync",
+        'id1,"Batch ""A"", chr1",Lab WES,workflow,running,1970-01-01T00:00:00+00:00,1970-01-01T00:01:00+00:00,,',
     ]
 
 
@@ -260,3 +262,22 @@ def test_delete_asks_then_cancels_through_the_jobs_thread(  # type: ignore[no-un
     wait_idle(qtbot, runner)
     assert jobs.orchestrator.canceled == [job_id]
     assert len(asked) == 2 and "GSA batch 3" in asked[0]
+
+
+def test_download_progress_of_the_shown_job(qtbot, make_view, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shown = add_result_job(store, tmp_path / "shown")
+    other = "f" * 32
+    panel = make_view()
+    assert panel.select_job(shown)
+    qtbot.waitUntil(lambda: panel.detail.detail is not None and panel.detail.detail.id == shown)
+    detail = panel.detail
+
+    panel.on_download_progress(other, "chr1.zip", 10, 100)  # another job: nothing shown
+    assert detail.task.isHidden()
+    panel.on_download_progress(shown, "chr20.zip", 2_500_000, 10_000_000)
+    assert detail.task.text() == "Downloading chr20.zip: 2.5 MB of 10.0 MB"
+    assert detail.busy.maximum() == 1000 and detail.busy.value() == 250
+    panel.on_download_progress(shown, "chr20.zip", 10_000_000, 10_000_000)
+    assert detail.task.text() == "Downloaded chr20.zip (10.0 MB)"
+    panel.on_download_progress(shown, "log.txt", 512, None)  # size unknown: a busy bar
+    assert detail.busy.maximum() == 0

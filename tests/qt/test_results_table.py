@@ -20,7 +20,7 @@ from tests.qt.results_helpers import (  # noqa: F401 (fixtures)
 )
 
 
-def rows(n: int) -> list[tuple[str, str, str, str, str, float, float, str]]:
+def rows(n: int) -> list[tuple[str, str, str, str, str, float, float, str, str]]:
     start = START.timestamp()
     return [
         (
@@ -32,6 +32,7 @@ def rows(n: int) -> list[tuple[str, str, str, str, str, float, float, str]]:
             start + 3600 * i,
             start + 3600 * (n - i),
             "ana",
+            "synced",
         )
         for i in range(n)
     ]
@@ -47,8 +48,10 @@ def test_model_passes_qtmodeltester(qtmodeltester) -> None:  # type: ignore[no-u
     model.sort(NAME, Qt.SortOrder.AscendingOrder)
     model.set_filter(Filter(state="failed"))
     qtmodeltester.check(model)
-    model.update_row(("id1", "Renamed", "Michigan", "imputation", "failed", 0.0, 0.0, "li"))
-    model.update_row(("new", "New job", "TOPMed", "workflow", "failed", 1.0, 1.0, "li"))
+    model.update_row(
+        ("id1", "Renamed", "Michigan", "imputation", "failed", 0.0, 0.0, "li", "pending")
+    )
+    model.update_row(("new", "New job", "TOPMed", "workflow", "failed", 1.0, 1.0, "li", "pending"))
     model.set_table(JobTable(rows(3)))
     qtmodeltester.check(model)
 

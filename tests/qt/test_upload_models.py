@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from PySide6.QtCore import Qt
 
 from genoflow_desktop.core.samplesheet import SampleMetadata
 from genoflow_desktop.core.transfer.journal import RESUMABLE, UploadRecord
@@ -79,7 +80,10 @@ def test_file_model_passes_qtmodeltester(qtmodeltester) -> None:  # type: ignore
 
 def test_file_model_shows_pairs_checks_and_progress() -> None:
     model = _files()
-    assert model.index(1, PAIR).data() == "R2 of pair with a_R1.fq.gz"
+    assert model.index(1, PAIR).data() == "R2"
+    assert model.index(1, PAIR).data(Qt.ItemDataRole.ToolTipRole) == (
+        "R2 of the pair with a_R1.fq.gz"
+    )
     assert model.index(2, CHECK).data() == "Invalid: truncated"
     assert model.add([FileRow("/d/b.bam", 1)]) == []  # listed already
     model.update("/d/b.bam", transfer=Transfer.UPLOADING, done=500, metadata=SampleMetadata("S"))

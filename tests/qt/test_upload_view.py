@@ -18,7 +18,7 @@ from genoflow_desktop.core.store import Store
 from genoflow_desktop.core.transfer.intake import FAILED_CHECK, NOT_CHECKED
 from genoflow_desktop.core.transfer.progress import TransferProgress
 from genoflow_desktop.core.validation.report import ValidationReport
-from genoflow_desktop.qt.models.upload_file_model import Transfer
+from genoflow_desktop.qt.models.upload_file_model import FILE, Transfer
 from genoflow_desktop.qt.views.upload import UploadView
 from genoflow_desktop.qt.views.upload.sample_sheet import SampleSheetDialog
 from genoflow_desktop.qt.views.upload.upload_view import NO_PROFILE
@@ -382,3 +382,39 @@ def test_an_upload_that_keeps_failing_without_progress_stops_waiting() -> None:
     assert waits_for_network(TransferError("refused", retryable=True))
     assert not waits_for_network(TransferError("gone", retryable=True, code="NoSuchUpload"))
     assert not waits_for_network(UserError("Access denied"))
+
+
+def test_column_widths_and_splitter_are_remembered(qtbot, loop, store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QSplitter
+
+    executors = Executors.create(1)
+    upload_pool = ThreadPoolExecutor(1, thread_name_prefix="upload")
+    ui_state = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+    def make() -> UploadView:
+        made = UploadView(
+            StoreAccess(lambda: store, executors.db),
+            TaskRunner(),
+            executors,
+            core_settings.Settings(),
+            upload_pool,
+            ui_state=ui_state,
+        )
+        qtbot.addWidget(made)
+        made.resize(1000, 600)
+        made.show()
+        return made
+
+    try:
+        first = make()
+        first.table.horizontalHeader().resizeSection(FILE, 321)
+        splitter = first.findChild(QSplitter)
+        splitter.moveSplitter(500, 1)
+        moved = splitter.sizes()
+        again = make()
+        assert again.table.horizontalHeader().sectionSize(FILE) == 321
+        assert again.findChild(QSplitter).sizes() == moved
+    finally:
+        upload_pool.shutdown(wait=True)
+        executors.shutdown()

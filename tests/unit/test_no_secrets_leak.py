@@ -93,3 +93,12 @@ def test_without_a_keychain_tokens_are_refused_not_written_elsewhere(
         assert FAKE_TOKEN not in _all_database_text(app_dirs.database)
     finally:
         store.close()
+
+
+def test_a_registered_secret_inside_a_key_name_does_not_unmask_its_value() -> None:
+    from genoflow_desktop.core.log import SecretRegistry
+
+    registry = SecretRegistry()
+    registry.add("secret")
+    redacted = registry.redact("aws_secret_access_key='s3cr3tKey/xyz'")
+    assert "s3cr3tKey/xyz" not in redacted and "secret" not in redacted

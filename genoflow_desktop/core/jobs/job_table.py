@@ -4,6 +4,9 @@ The Results view lists every job in the store, 100,000 or more. An ORM object pe
 proxy model comparing rows in Python one pair at a time, would take seconds. Instead one query
 returns plain tuples (SQLite computes the times as epoch seconds, so no datetime is built per
 row), and a sort or a filter is one numpy argsort or mask over a whole column.
+
+With lab sync, the Owner and Sync columns are computed by SQLite in the same query (a CASE per
+row, in C), so they cost the GUI thread nothing either.
 """
 
 from __future__ import annotations
@@ -14,13 +17,30 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from genoflow_desktop.core.store.models import Job, Service
+from genoflow_desktop.core.store.models import ORIGIN_LAB, Job, Service, SyncAccount
 
 #: One job as the table shows it: id, then one value per entry of :data:`COLUMNS`.
-JobTuple = tuple[str, str, str, str, str, float, float, str]
+JobTuple = tuple[str, str, str, str, str, float, float, str, str]
+
+#: The Owner of a job made on this computer.
+ME = "me"
+#: The Sync column's values.
+LOCAL_ONLY = "local only"
+PENDING = "pending"
+SYNCED = "synced"
+FROM_LAB = "from lab"
+SYNC_TIPS = {
+    LOCAL_ONLY: "Only on this computer: not signed in to a lab (or a viewer there)",
+    PENDING: "Changed here since the last sync; sent to the lab at the next one",
+    SYNCED: "The lab has this version",
+    FROM_LAB: "Another lab member's job, from the lab's history (read-only here)",
+}
+#: The owner filter's values ("" is everyone).
+MINE = "mine"
+LAB = "lab"
 
 #: The visible columns (key, header); column ``c`` is field ``c + 1`` of a :data:`JobTuple`.
 COLUMNS: list[tuple[str, str]] = [
@@ -31,8 +51,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("created_at", "Created"),
     ("updated_at", "Updated"),
     ("owner", "Owner"),
+    ("sync", "Sync"),
 ]
-NAME, SERVICE, KIND, STATE, CREATED, UPDATED, OWNER = range(len(COLUMNS))
+NAME, SERVICE, KIND, STATE, CREATED, UPDATED, OWNER, SYNC = range(len(COLUMNS))
 TIME_COLUMNS = (CREATED, UPDATED)
 #: The columns searched by the search box.
 SEARCHED = (NAME, SERVICE, KIND, STATE, OWNER)
@@ -45,16 +66,33 @@ def _epoch(column: Any) -> ColumnElement[float]:
     return func.round((func.julianday(column) - 2440587.5) * 86400.0, 3)
 
 
-def _select() -> Select[str, str, str, str, str, float, float, str]:
+def _sync_state() -> ColumnElement[str]:
+    """The Sync column. Rows are shared only by a signed-in account that may push (viewers only
+    read the lab's history); the subquery does not depend on the row, so SQLite runs it once."""
+    shares = exists().where(or_(SyncAccount.role.is_(None), SyncAccount.role != "viewer"))
+    return case(
+        (Job.origin == ORIGIN_LAB, literal(FROM_LAB)),
+        (~shares, literal(LOCAL_ONLY)),
+        (or_(Job.synced_at.is_(None), Job.synced_at != Job.updated_at), literal(PENDING)),
+        else_=literal(SYNCED),
+    )
+
+
+def _select() -> Select[str, str, str, str, str, float, float, str, str]:
+    # A lab row has no service row here: it names its service (service_name) instead.
     return select(
         Job.id,
         Job.name,
-        func.coalesce(Service.name, ""),
+        func.coalesce(Service.name, Job.service_name, ""),
         Job.kind,
         Job.state,
         _epoch(Job.created_at),
         _epoch(Job.updated_at),
-        func.coalesce(Job.owner, ""),
+        case(
+            (Job.origin == ORIGIN_LAB, func.coalesce(func.nullif(Job.owner, ""), "a lab member")),
+            else_=literal(ME),
+        ),
+        _sync_state(),
     ).outerjoin(Service, Service.id == Job.service_id)
 
 
@@ -84,11 +122,14 @@ class Filter:
     state: str = ""
     service: str = ""
     search: str = ""
+    #: :data:`MINE` (made on this computer), :data:`LAB` (other members', from the lab) or "".
+    owner: str = ""
 
     def matches(self, row: JobTuple) -> bool:
         return (
             (not self.state or _text(row, STATE) == self.state.casefold())
             and (not self.service or _text(row, SERVICE) == self.service.casefold())
+            and (not self.owner or (row[SYNC + 1] == FROM_LAB) == (self.owner == LAB))
             and (not self.search or self.search.casefold() in _haystack(row))
         )
 
@@ -158,6 +199,8 @@ class JobTable:
             keep &= self._key(STATE) == where.state.casefold()
         if where.service:
             keep &= self._key(SERVICE) == where.service.casefold()
+        if where.owner:
+            keep &= (self._key(SYNC) == FROM_LAB) == (where.owner == LAB)
         if where.search:
             if self._haystacks is None:
                 self._haystacks = [_haystack(row) for row in self.rows]

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.domain import JobKind, JobState, UploadStatus
 from genoflow_desktop.core.store.models import (
+    ORIGIN_LAB,
     DataFile,
     Job,
     JobStatusEvent,
     Notification,
     Service,
+    SyncAccount,
     Upload,
 )
 
@@ -23,6 +25,9 @@ SERVICES = [
     ("Lab WES (Toil on Slurm)", "wes", "https://wes.lab.example.org/ga4gh/wes/v1"),
 ]
 OWNERS = ["ana.silva", "kwame.mensah", "li.wei", "sofia.rossi"]
+#: The lab sync demo: this installation is signed in as the first, the others' jobs are pulled.
+LAB_MEMBERS = ["Ana Silva", "Kwame Mensah", "Li Wei", "Sofia Rossi"]
+LAB_NAME = "Genomics Core"
 STATES = (
     [JobState.COMPLETED] * 10
     + [JobState.RUNNING] * 3
@@ -37,8 +42,11 @@ STATES = (
 )
 
 
-def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7) -> None:
-    """Add services, jobs in every state with their history, uploads and notifications."""
+def seed(
+    session: Session, now: datetime, *, jobs: int = 36, lab: bool = True, seed_value: int = 7
+) -> None:
+    """Add services, jobs in every state with their history, uploads and notifications, and
+    with ``lab``, a signed-in lab sync account and some jobs of other members pulled from the lab."""
     rng = random.Random(seed_value)
     services = [
         Service(name=n, kind=k, base_url=u, builtin=k == "cloudgene") for n, k, u in SERVICES
@@ -59,12 +67,22 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
             pipeline="imputationserver2" if imputation else "wgs-germline",
             service_id=service.id,
             state=state.value,
-            owner=OWNERS[number % len(OWNERS)],
             created_at=created,
             updated_at=created + timedelta(minutes=rng.randint(5, 300)),
             remote_id=f"job-{created:%Y%m%d-%H%M%S}-{rng.randint(100, 999)}",
         )
+        if number % 6 != 1:  # most were sent to the lab; the others changed since
+            job.synced_at = job.updated_at
+        if number % 5 == 2 and lab:  # another member's, pulled from the lab
+            job.origin = ORIGIN_LAB
+            job.owner = LAB_MEMBERS[1 + number % (len(LAB_MEMBERS) - 1)]
+            job.lab_owner_id = str(2 + number % (len(LAB_MEMBERS) - 1))
+            job.service_name, job.service_kind, job.service_id = service.name, service.kind, None
+            job.synced_at = job.updated_at
         _describe(job, state, imputation, created, rng)
+        if job.origin == ORIGIN_LAB:  # as pulled: result names and checksums, no paths here
+            job.output_dir = None
+            job.results = [{k: v for k, v in r.items() if k != "path"} for r in job.results or []]
         session.add(job)
         for step, step_state in enumerate(
             [JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, state]
@@ -113,6 +131,26 @@ def seed(session: Session, now: datetime, *, jobs: int = 36, seed_value: int = 7
                 error="Access denied by the bucket policy (HTTP 403)."
                 if status is UploadStatus.FAILED
                 else None,
+                # Finished uploads were sent to the lab; running ones change at every part.
+                synced_at=now if lab and status is UploadStatus.COMPLETED else None,
+                updated_at=now,
+            )
+        )
+    if lab:
+        session.add(
+            SyncAccount(
+                id=1,
+                server_url="https://sync.genomics-core.example.org",
+                user_id="1",
+                email="ana.silva@genomics-core.example.org",
+                display_name=LAB_MEMBERS[0],
+                lab_id="1",
+                lab_name=LAB_NAME,
+                role="member",
+                remember=True,
+                pull_cursor=1840,
+                signed_in_at=now - timedelta(days=12),
+                last_sync_at=now - timedelta(minutes=4),
             )
         )
     session.add_all(

@@ -139,7 +139,8 @@ class DecodedStream:
         self.raw_done = 0
         self._cancel = cancel
         self._decode = decode
-        self._handle: Any = open(self.path, "rb", buffering=0)
+        # Open for the reader's whole life and closed by its close(): no with-block fits.
+        self._handle: Any = open(self.path, "rb", buffering=0)  # noqa: SIM115
         self._digests: _BackgroundDigests | None = _BackgroundDigests()
         self._decoder = make_decoder(self)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)

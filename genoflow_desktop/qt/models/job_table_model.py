@@ -17,7 +17,13 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from genoflow_desktop.core.jobs.job_table import (
     COLUMNS,
     CREATED,
+    FROM_LAB,
+    LOCAL_ONLY,
+    PENDING,
     STATE,
+    SYNC,
+    SYNC_TIPS,
+    SYNCED,
     TIME_COLUMNS,
     Filter,
     JobTable,
@@ -53,6 +59,9 @@ STATE_TIPS = {
     "failed": "Failed on the server",
     "canceled": "Canceled",
 }
+
+#: The Sync column's marks: the same colours as the states they resemble.
+SYNC_COLORS = {LOCAL_ONLY: "#8a8f98", PENDING: "#f59e0b", SYNCED: "#22a559", FROM_LAB: "#8b5cf6"}
 
 
 def _dot(color: str) -> QIcon:
@@ -185,12 +194,16 @@ class JobTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STATE:
                 return STATE_TIPS.get(str(value), str(value))
+            if column == SYNC:
+                return SYNC_TIPS.get(str(value), str(value))
             return format_time(float(value)) if column in TIME_COLUMNS else value
-        if role == Qt.ItemDataRole.DecorationRole and column == STATE:
-            state = str(value)
-            if state not in self._icons:
-                self._icons[state] = _dot(STATE_COLORS.get(state, "#8a8f98"))
-            return self._icons[state]
+        if role == Qt.ItemDataRole.DecorationRole and column in (STATE, SYNC):
+            # Icons are cached by value: a few QIcons for 100,000 rows.
+            key = str(value)
+            if key not in self._icons:
+                colors = STATE_COLORS if column == STATE else SYNC_COLORS
+                self._icons[key] = _dot(colors.get(key, "#8a8f98"))
+            return self._icons[key]
         if role == JOB_ID_ROLE:
             return row[0]
         return None

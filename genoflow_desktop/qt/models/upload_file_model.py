@@ -22,8 +22,10 @@ from genoflow_desktop.core.transfer.progress import human_bytes, human_duration
 Index = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()
 
-COLUMNS = ["File", "Pair", "Format", "Check", "Sample", "Project", "Upload", "Speed", "ETA", "Size"]
-FILE, PAIR, FORMAT, CHECK, SAMPLE, PROJECT, UPLOAD, SPEED, ETA, SIZE = range(len(COLUMNS))
+# The upload's progress comes right after the check: both must be in sight beside the sample
+# form; the sample and project (also in that form) come last.
+COLUMNS = ["File", "Pair", "Format", "Check", "Upload", "Speed", "ETA", "Size", "Sample", "Project"]
+FILE, PAIR, FORMAT, CHECK, UPLOAD, SPEED, ETA, SIZE, SAMPLE, PROJECT = range(len(COLUMNS))
 
 #: The row's path (for tests and the view's actions).
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -241,7 +243,7 @@ def _text(row: FileRow, column: int) -> str:
     if column == FILE:
         return row.name
     if column == PAIR:
-        return f"{row.mate_role} of pair with {Path(row.mate).name}" if row.mate else ""
+        return row.mate_role if row.mate else ""
     if column == FORMAT:
         return row.format
     if column == CHECK:
@@ -262,6 +264,8 @@ def _text(row: FileRow, column: int) -> str:
 def _tooltip(row: FileRow, column: int) -> str | None:
     if column == FILE:
         return row.path
+    if column == PAIR and row.mate:
+        return f"{row.mate_role} of the pair with {Path(row.mate).name}"
     if column == CHECK:
         hint = "\nDouble-click (or Enter) to open the report." if row.report_file else ""
         return (row.check_details or row.check) + hint

@@ -28,6 +28,11 @@ from genoflow_desktop.qt.models.job_table_model import format_time
 from genoflow_desktop.qt.widgets.read_only_list import read_only_list
 
 
+def lab_reason(owner: str) -> str:
+    """Why a job pulled from the lab has no actions here."""
+    return f"This job belongs to {owner}; only they can act on it."
+
+
 class JobDetailPane(QWidget):
     """Signals:
     open_folder_requested(): open the job's folder.
@@ -44,6 +49,8 @@ class JobDetailPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: JobDetail | None = None
+        #: The owner's name when the job is another member's, pulled from the lab (read-only).
+        self.lab_owner: str | None = None
         self.title = QLabel()
         self.title.setObjectName("detailTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -116,11 +123,16 @@ class JobDetailPane(QWidget):
         layout.addWidget(self.tabs, 1)
         self.show_detail(None)
 
-    def show_detail(self, detail: JobDetail | None) -> None:
+    def show_detail(
+        self, detail: JobDetail | None, *, lab_owner: str | None = None, service: str = ""
+    ) -> None:
+        """Show ``detail``; ``lab_owner`` names the owner of a job from the lab (no actions),
+        ``service`` names its service when the store has no service row for it (lab jobs)."""
         if detail is None or self.detail is None or detail.id != self.detail.id:
             self.task.clear()
             self.task.hide()
         self.detail = detail
+        self.lab_owner = lab_owner if detail is not None else None
         for tree in (self.history, self.messages, self.files):
             tree.clear()
         self.title.setText(f"<b>{detail.name}</b>" if detail else "No job selected")
@@ -130,7 +142,9 @@ class JobDetailPane(QWidget):
         if detail is None:
             self.set_actions(network_reason="", busy=False)
             return
-        facts = [detail.service or "no service", detail.state.replace("_", " ")]
+        facts = [detail.service or service or "no service", detail.state.replace("_", " ")]
+        if lab_owner is not None:
+            facts.insert(0, f"{lab_owner}'s job, from the lab")
         if detail.remote_state:
             facts.append(f"server state {detail.remote_state}")
         if detail.remote_id:
@@ -171,15 +185,20 @@ class JobDetailPane(QWidget):
         self.tabs.setTabText(2, f"Files ({len(detail.results)})")
 
     def set_actions(self, *, network_reason: str, busy: bool) -> None:
-        """Enable what makes sense for the job; network actions need the jobs thread."""
+        """Enable what makes sense for the job; network actions need the jobs thread, and a
+        job from the lab has none here (its owner's machine follows it)."""
         detail = self.detail
-        online = not network_reason
+        mine = self.lab_owner is None
+        reason = network_reason if mine else lab_reason(self.lab_owner or "")
+        ready = mine and not network_reason and not busy
         self.open_folder.setEnabled(bool(detail and detail.output_dir))
-        self.cancel.setEnabled(bool(detail and not detail.finished and online and not busy))
-        self.download.setEnabled(bool(detail and detail.remote_id and online and not busy))
+        self.cancel.setEnabled(bool(detail and not detail.finished and ready))
+        self.download.setEnabled(bool(detail and detail.remote_id and ready))
         self.export.setEnabled(bool(detail and detail.results and not busy))
-        self.status.setText(network_reason if detail else "")
-        self.status.setVisible(bool(detail and network_reason))
+        for button in (self.cancel, self.download):
+            button.setAccessibleDescription(reason if not button.isEnabled() else "")
+        self.status.setText(reason if detail else "")
+        self.status.setVisible(bool(detail and reason))
         self.busy.setVisible(busy)
 
     def show_task(self, text: str, fraction: float | None) -> None:

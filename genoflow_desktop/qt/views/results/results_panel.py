@@ -32,12 +32,23 @@ from PySide6.QtWidgets import (
 )
 
 from genoflow_desktop.core.jobs import details, exports, job_table
-from genoflow_desktop.core.jobs.job_table import CREATED, Filter
+from genoflow_desktop.core.jobs.job_table import (
+    CREATED,
+    FROM_LAB,
+    LAB,
+    MINE,
+    OWNER,
+    SERVICE,
+    SYNC,
+    Filter,
+)
 from genoflow_desktop.core.progress import Progress
+from genoflow_desktop.core.units import human_size
 from genoflow_desktop.qt.models.job_table_model import JobTableModel
-from genoflow_desktop.qt.views.results.job_detail import JobDetailPane
+from genoflow_desktop.qt.views.results.job_detail import JobDetailPane, lab_reason
 from genoflow_desktop.qt.views.results.qc_plots import QcPanel
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
+from genoflow_desktop.qt.widgets.remembered_layout import remember
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
 
@@ -46,10 +57,13 @@ if TYPE_CHECKING:
 
     from genoflow_desktop.qt.workers.job_runner import JobRunner
 
-COLUMN_WIDTHS = (260, 190, 100, 120, 130, 130, 110)
+# Narrow enough that every column shows in a 1180-pixel window (Sync takes the rest).
+COLUMN_WIDTHS = (185, 150, 80, 100, 124, 124, 95, 85)
+ANY = ""
+#: The owner filter: everyone's, the jobs made here, or other members' (from the lab).
+OWNER_CHOICES = (("Everyone", ANY), ("Mine", MINE), ("Lab", LAB))
 #: Typing pauses this long before the table is filtered: one filter per word, not per key.
 SEARCH_DELAY_MS = 200
-ANY = ""
 OFFLINE = "Cancel and download need the job service, which is not running (offline or starting)."
 EXPORT_TASK = "results.export"
 DOWNLOAD_TASK = "results.download"
@@ -92,7 +106,12 @@ class ResultsPanel(QWidget):
         self.state_filter.setAccessibleName("Filter by state")
         self.service_filter = QComboBox()
         self.service_filter.setAccessibleName("Filter by service")
-        for combo in (self.state_filter, self.service_filter):
+        self.owner_filter = QComboBox()
+        self.owner_filter.setAccessibleName("Filter by owner")
+        self.owner_filter.setToolTip("Mine: jobs made on this computer; Lab: other members' jobs")
+        for text, value in OWNER_CHOICES:
+            self.owner_filter.addItem(text, value)
+        for combo in (self.state_filter, self.service_filter, self.owner_filter):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._apply_filter)
         self.export_jobs = QPushButton("Export jobs…")
@@ -102,6 +121,7 @@ class ResultsPanel(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.state_filter)
         filters.addWidget(self.service_filter)
+        filters.addWidget(self.owner_filter)
         filters.addWidget(self.export_jobs)
 
         self.table = QTableView()
@@ -150,12 +170,10 @@ class ResultsPanel(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
 
-        self._restore_state()
+        remember(self._ui_state, "results/header", header)
+        remember(self._ui_state, "results/splitter", self.splitter)
         # After restoring: this sorts the model by the (restored) indicator.
         self.table.setSortingEnabled(True)
-        header.sectionResized.connect(self._save_state)
-        header.sortIndicatorChanged.connect(self._save_state)
-        self.splitter.splitterMoved.connect(self._save_state)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.model.modelReset.connect(self._reselect)
 
@@ -186,24 +204,6 @@ class ResultsPanel(QWidget):
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
-
-    # -- remembered layout ---------------------------------------------------------------------
-
-    def _restore_state(self) -> None:
-        if self._ui_state is None:
-            return
-        header = self._ui_state.value("results/header")
-        splitter = self._ui_state.value("results/splitter")
-        if header is not None:
-            self.table.horizontalHeader().restoreState(header)
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-
-    @Slot()
-    def _save_state(self) -> None:
-        if self._ui_state is not None:
-            self._ui_state.setValue("results/header", self.table.horizontalHeader().saveState())
-            self._ui_state.setValue("results/splitter", self.splitter.saveState())
 
     # -- loading and live updates ----------------------------------------------------------------
 
@@ -269,6 +269,7 @@ class ResultsPanel(QWidget):
                 state=self.state_filter.currentData() or ANY,
                 service=self.service_filter.currentData() or ANY,
                 search=self.search.text().strip(),
+                owner=self.owner_filter.currentData() or ANY,
             )
         )
 
@@ -313,10 +314,21 @@ class ResultsPanel(QWidget):
         refresh_qc = self.detail.detail is None or self.detail.detail.results != (
             detail.results if detail else None
         )
-        self.detail.show_detail(detail)
+        lab_owner, service = self._lab_facts(job_id)
+        self.detail.show_detail(detail, lab_owner=lab_owner, service=service)
         if refresh_qc:
             self.qc.show_detail(detail)
         self._update_actions()
+
+    def _lab_facts(self, job_id: str) -> tuple[str | None, str]:
+        """The owner's name if ``job_id`` came from the lab (else None), and its service name,
+        from the table's row (the store has no service row for a lab job)."""
+        position = self.model.table.position(job_id)
+        if position is None:
+            return None, ""
+        row = self.model.table.rows[position]
+        lab_owner = str(row[OWNER + 1]) if row[SYNC + 1] == FROM_LAB else None
+        return lab_owner, str(row[SERVICE + 1])
 
     def set_offline(self, offline: dict[str, str]) -> None:
         """Services that cannot be reached now (name → reason shown instead of the actions)."""
@@ -365,6 +377,9 @@ class ResultsPanel(QWidget):
     def cancel_job(self, job_id: str) -> None:
         """Ask the jobs thread to cancel (no confirmation: callers asked the user)."""
         jobs, reason = self._jobs, self._network_reason()
+        lab_owner, _ = self._lab_facts(job_id)
+        if lab_owner is not None:
+            reason = lab_reason(lab_owner)
         if jobs is None or reason:
             self.detail.show_error(reason or OFFLINE)
             return
@@ -379,7 +394,7 @@ class ResultsPanel(QWidget):
     @Slot()
     def download_again(self) -> None:
         detail, jobs = self.detail.detail, self._jobs
-        if detail is None or jobs is None or self._network_reason():
+        if detail is None or jobs is None or self._network_reason() or self.detail.lab_owner:
             return
 
         async def download() -> None:
@@ -451,6 +466,19 @@ class ResultsPanel(QWidget):
             return count
 
         return self._runner.start("results.export_jobs", write())
+
+    def on_download_progress(self, job_id: str, name: str, done: int, total: int | None) -> None:
+        """Bytes of a result file arrived; shown when that job is the one in the detail."""
+        detail = self.detail.detail
+        if detail is None or detail.id != job_id:
+            return
+        if total and done >= total:
+            self.detail.show_task(f"Downloaded {name} ({human_size(total)})", 1.0)
+        elif total:
+            text = f"Downloading {name}: {human_size(done)} of {human_size(total)}"
+            self.detail.show_task(text, done / total)
+        else:
+            self.detail.show_task(f"Downloading {name}: {human_size(done)}", None)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy

@@ -81,3 +81,17 @@ class ResultsView(View):
         update: the panel reads every job when it is built."""
         if self.panel is not None:
             self.panel.on_job_changed(job_id, state, message)
+
+    @Slot(object)
+    @Slot(str, str, object, object)
+    def on_download_progress(self, job_id: str, name: str, done: int, total: int | None) -> None:
+        """Connect to ``JobRunner.download_progress``: the shown job's files as they arrive."""
+        if self.panel is not None:
+            self.panel.on_download_progress(job_id, name, done, total)
+
+    def on_synced(self, result: object) -> None:
+        """Connect to ``SyncRunner.synced``: pulled jobs are new rows and pushed ones changed
+        their Sync state; one re-read of the table (off the GUI thread) shows both."""
+        changed = getattr(result, "pulled", 0) or getattr(result, "pushed", 0)
+        if self.panel is not None and changed:
+            self.panel.refresh()

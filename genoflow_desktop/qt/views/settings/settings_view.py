@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 
 SERVICES_TITLE = "Services and tokens"
 S3_TITLE = "S3 destinations"
+#: The lab sync sign-in; its preferences (interval, idle timeout) are the "Lab sync" section.
+LAB_ACCOUNT_TITLE = "Lab account"
+#: Shorter names for the "Go to:" bar.
+JUMP_NAMES = {
+    "Services and tokens": "Services",
+    "S3 destinations": "S3",
+    "Notifications and e-mail": "Notifications",
+}
 #: Preference sections are narrower than the page: full-width spin boxes look odd.
 FORM_WIDTH = 680
 
@@ -186,7 +194,8 @@ class SettingsView(View):
         form.addRow(label, column)
 
     def _add_jump_button(self, title: str, position: int | None = None) -> None:
-        button = QPushButton(title)
+        # Short names keep the bar within the window's width; the sections keep their titles.
+        button = QPushButton(JUMP_NAMES.get(title, title))
         button.setFlat(True)
         button.setAccessibleName(f"Go to {title}")
         button.clicked.connect(lambda _=False, t=title: self.go_to(t))
@@ -233,6 +242,15 @@ class SettingsView(View):
             self.s3_profiles.profiles_changed.connect(self.s3_profiles_changed)
             self._insert_section(S3_TITLE, self.s3_profiles, 1)
         self.smtp_password_button.setEnabled(True)
+
+    def attach_sync(self, panel: QGroupBox) -> None:
+        """Add the lab account section (``sync_panel.SyncPanel``) after the services and S3
+        sections, with the other connections; app.py builds it once the sync runner exists."""
+        if LAB_ACCOUNT_TITLE in self.sections:
+            return
+        panel.setTitle(LAB_ACCOUNT_TITLE)
+        position = sum(title in self.sections for title in (SERVICES_TITLE, S3_TITLE))
+        self._insert_section(LAB_ACCOUNT_TITLE, panel, position)
 
     def _insert_section(self, title: str, box: QGroupBox, position: int) -> None:
         self.sections = {

@@ -23,7 +23,9 @@ from genoflow_desktop.core.transfer.intake import expand_paths
 from genoflow_desktop.qt.models.upload_file_model import (
     CHECK,
     FILE,
+    FORMAT,
     FRACTION_ROLE,
+    PAIR,
     UPLOAD,
     FileRow,
     UploadFileModel,
@@ -93,6 +95,7 @@ class FileTable(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.verticalHeader().hide()
         self.horizontalHeader().setStretchLastSection(True)
-        for column, width in ((FILE, 240), (CHECK, 240), (UPLOAD, 200)):
+        widths = ((FILE, 230), (PAIR, 44), (FORMAT, 64), (CHECK, 140), (UPLOAD, 170))
+        for column, width in widths:
             self.setColumnWidth(column, width)
         self.setItemDelegateForColumn(UPLOAD, ProgressDelegate(self))

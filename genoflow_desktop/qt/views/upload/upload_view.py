@@ -14,7 +14,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -50,6 +50,7 @@ from genoflow_desktop.qt.views.upload.sheet_import import import_sheet
 from genoflow_desktop.qt.views.upload.upload_history import UploadHistory
 from genoflow_desktop.qt.views.upload.upload_queue import NewUpload, UploadQueue
 from genoflow_desktop.qt.widgets.empty_state import EmptyState
+from genoflow_desktop.qt.widgets.remembered_layout import remember
 from genoflow_desktop.qt.workers.executors import Executors
 from genoflow_desktop.qt.workers.store_access import StoreAccess
 from genoflow_desktop.qt.workers.task_runner import TaskRunner
@@ -109,7 +110,10 @@ class UploadView(View):
         settings: Settings,
         upload_pool: Executor,
         parent: QWidget | None = None,
+        *,
+        ui_state: QSettings | None = None,
     ) -> None:
+        """``ui_state``: where column widths and the splitter are remembered (None: nowhere)."""
         super().__init__(parent)
         self._store = store
         self._runner = runner
@@ -148,6 +152,10 @@ class UploadView(View):
         splitter.addWidget(self.stack)
         splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 1)
+        # The form needs ~290 px; the rest shows the table up to the upload's speed and ETA.
+        splitter.setSizes([700, 290])
+        remember(ui_state, "upload/files-header", self.table.horizontalHeader())
+        remember(ui_state, "upload/splitter", splitter)
 
         self.profile = QComboBox()
         self.profile.setAccessibleName("S3 destination")
