@@ -157,7 +157,12 @@ def _run_app(basedir: Path, files: list[str], trace: bool, switch_ms: float | No
 
     from genoflow_desktop.core import paths
     from genoflow_desktop.core import settings as core_settings
-    from genoflow_desktop.qt.app import GenoflowApp, create_application, settle_heap
+    from genoflow_desktop.qt.app import (
+        GenoflowApp,
+        create_application,
+        settle_heap,
+        warm_up_engines,
+    )
 
     slow: list[tuple[float, str]] = []
     if trace:
@@ -201,17 +206,6 @@ def _run_app(basedir: Path, files: list[str], trace: bool, switch_ms: float | No
             # while a tick is late.
             faulthandler.dump_traceback_later(TARGET_MS / 1000, repeat=True, file=stacks)
 
-    heap: list[tuple[float, int, int]] = []
-    if trace:
-        import gc
-
-        def count_objects() -> None:
-            heap.append(
-                (round(clock.elapsed() / 1000, 1), len(gc.get_objects()), gc.get_freeze_count())
-            )
-
-        counter = QTimer(interval=2000, timeout=count_objects)
-        counter.start()
     ticker = QTimer(interval=TICK_MS, timeout=tick)
     ticker.setTimerType(Qt.TimerType.PreciseTimer)
     checked: dict[str, str] = {}
@@ -256,6 +250,7 @@ def _run_app(basedir: Path, files: list[str], trace: bool, switch_ms: float | No
         await genoflow.store_access.open()
         await loop.run_in_executor(genoflow.executors.db, genoflow.start_jobs)
         genoflow.services_ready()
+        await loop.run_in_executor(genoflow.executors.db, warm_up_engines)
         settle_heap()
         # Let the window settle (first paint, the store and the views' first queries).
         await asyncio.sleep(1.0)
@@ -292,7 +287,6 @@ def _run_app(basedir: Path, files: list[str], trace: bool, switch_ms: float | No
         "ended": {Path(p).name: v for p, v in ended.items()},
         "slow": sorted(slow, reverse=True)[:25],
         "stalls": stalls[:40],
-        "heap": heap,
         "switch_interval_ms": sys.getswitchinterval() * 1000,
     }
 
@@ -465,8 +459,6 @@ def main() -> int:
             f"{gap:.0f} ms at {at:.1f} s ({cpu} ms CPU)" for at, gap, cpu in result["stalls"]
         )
         print(f"\ngaps over {TARGET_MS:.0f} ms (the GUI thread's CPU time in each): {stalls}")
-    if result["heap"]:
-        print("GC-tracked objects (s, tracked, frozen):", result["heap"])
     if result["slow"]:
         print("\nGUI-thread callbacks over 20 ms (ms, what):")
         for took, what in result["slow"]:
