@@ -300,6 +300,19 @@ class DashboardView(View):
 
     def _build_charts(self) -> None:
         if self.charts is None:
+            self._runner.start("dashboard.charts", self._import_then_build_charts())
+
+    async def _import_then_build_charts(self) -> None:
+        if self._disk is not None:
+            import asyncio
+            import importlib
+
+            # pyqtgraph's import takes 0.3-0.8 s of Python: on a worker thread the window keeps
+            # its GIL share and stays responsive; only the widgets are made here.
+            await asyncio.get_running_loop().run_in_executor(
+                self._disk, importlib.import_module, "pyqtgraph"
+            )
+        if self.charts is None:
             self.charts = LiveCharts()
             layout = self.charts_box.layout()
             assert layout is not None
