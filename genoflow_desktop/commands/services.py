@@ -147,10 +147,10 @@ def run_remove(args: argparse.Namespace, context: CommandContext) -> int:
 
 def _backend_for(context: CommandContext, name: str, *, token_required: bool) -> Any:
     from genoflow_desktop.core.services import credentials
-    from genoflow_desktop.core.services.backends import ServiceRef, make_backend
+    from genoflow_desktop.core.services.backends import make_backend, service_ref
 
     with context.store.session() as session:
-        ref = ServiceRef.of(credentials.find_service(session, name))
+        ref = service_ref(session, name)
         token = credentials.token_for(session, name) if token_required else None
     return make_backend(ref, token)
 

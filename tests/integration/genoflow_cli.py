@@ -13,19 +13,33 @@ from tests.integration.conftest import cli_env
 class GenoflowCli:
     """Runs `genoflow` subprocesses on one base folder; remembers every output for leak checks."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.base = tmp_path / "base"
+    def __init__(self, tmp_path: Path, name: str = "base", *, verbose: bool = True) -> None:
+        self.base = tmp_path / name
         self.env = cli_env(tmp_path)
         self.outputs: list[str] = []
+        self._verbosity = ["-v"] if verbose else []
 
     def __call__(
-        self, *args: str, token: str | None = None, timeout: float = 180
+        self,
+        *args: str,
+        token: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 180,
     ) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
+        """Run ``genoflow ARGS``; ``token`` goes in GENOFLOW_TOKEN, ``env`` adds variables."""
+        env = {**self.env, **(env or {})}
         if token is not None:
             env["GENOFLOW_TOKEN"] = token
         result = subprocess.run(
-            [sys.executable, "-m", "genoflow_desktop", *args, "--basedir", str(self.base), "-v"],
+            [
+                sys.executable,
+                "-m",
+                "genoflow_desktop",
+                *args,
+                "--basedir",
+                str(self.base),
+                *self._verbosity,
+            ],
             env=env,
             capture_output=True,
             text=True,

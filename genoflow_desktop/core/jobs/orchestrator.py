@@ -50,7 +50,7 @@ from genoflow_desktop.core.jobs.backend import (
 )
 from genoflow_desktop.core.jobs.notify import Note, Notifier
 from genoflow_desktop.core.services import credentials
-from genoflow_desktop.core.services.backends import ServiceRef, make_backend
+from genoflow_desktop.core.services.backends import ServiceRef, make_backend, service_ref
 from genoflow_desktop.core.services.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -210,7 +210,7 @@ class JobOrchestrator:
 
     def _service_ref(self, service_name: str) -> ServiceRef:
         with self.store.session() as session:
-            return ServiceRef.of(credentials.find_service(session, service_name))
+            return service_ref(session, service_name)
 
     def backend(self, service: ServiceRef) -> JobBackend:
         """The service's backend, made once with the stored token (Cloudgene requires one)."""

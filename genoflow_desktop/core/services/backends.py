@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy.orm import Session
 
 from genoflow_desktop.core.domain import ServiceKind
 from genoflow_desktop.core.jobs.backend import JobBackend
+from genoflow_desktop.core.services import credentials
 from genoflow_desktop.core.store.models import Service
 
 
@@ -22,6 +24,11 @@ class ServiceRef:
     @classmethod
     def of(cls, service: Service) -> ServiceRef:
         return cls(service.name, ServiceKind(service.kind), service.base_url)
+
+
+def service_ref(session: Session, name: str) -> ServiceRef:
+    """The service called ``name``, detached from ``session`` (raises as ``find_service`` does)."""
+    return ServiceRef.of(credentials.find_service(session, name))
 
 
 def make_backend(

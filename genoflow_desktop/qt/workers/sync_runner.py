@@ -234,6 +234,9 @@ class SyncRunner(QObject):
 
     def _adopt(self, session: SyncSession) -> None:
         self._session = session
+        # The session knows its account: a state announced before the store's row is read
+        # again (``_load_me`` may answer first) must not be signed in as nobody.
+        self.state = replace(self.state, account=session.info)
         self._note = ""
         self._totp_enabled = None
         self._start_timers(session)

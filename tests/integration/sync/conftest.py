@@ -22,6 +22,7 @@ from genoflow_desktop.core.store import Store, open_store
 from genoflow_desktop.core.store.models import Job, Upload
 from genoflow_desktop.core.sync.records import record_of
 from tests.integration.conftest import _free_port, cli_env
+from tests.integration.genoflow_cli import GenoflowCli
 
 ADMIN_EMAIL = "admin@lab.example"
 ADMIN_PASSWORD = "admin-password-0123"
@@ -153,28 +154,12 @@ class Admin:
         self.http.close()
 
 
-class Desktop:
+class Desktop(GenoflowCli):
     """One GenoFlow installation: `genoflow --basedir DIR` processes, and its store."""
 
     def __init__(self, tmp_path: Path, name: str) -> None:
-        self.base = tmp_path / name
-        self.env = _no_proxy_env(cli_env(tmp_path))
-        self.outputs: list[str] = []
-
-    def __call__(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "genoflow_desktop", *args, "--basedir", str(self.base)],
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        self.outputs += [result.stdout, result.stderr]
-        return result
+        super().__init__(tmp_path, name, verbose=False)
+        self.env = _no_proxy_env(self.env)
 
     def login(
         self,

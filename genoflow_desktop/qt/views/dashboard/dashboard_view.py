@@ -405,13 +405,12 @@ class DashboardView(View):
     async def _check_services(self, configured_only: bool) -> None:
         import asyncio
 
-        from genoflow_desktop.core.services import credentials
-        from genoflow_desktop.core.services.backends import ServiceRef, make_backend
+        from genoflow_desktop.core.services.backends import ServiceRef, make_backend, service_ref
         from genoflow_desktop.core.services.catalog import check_health, list_services
 
         def read(session: Session) -> list[ServiceRef]:
             return [
-                ServiceRef.of(credentials.find_service(session, view.name))
+                service_ref(session, view.name)
                 for view in list_services(session)
                 if view.has_token or not configured_only
             ]

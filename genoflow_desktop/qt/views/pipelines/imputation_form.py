@@ -139,12 +139,11 @@ class ImputationForm(QWidget):
 
     async def _discover(self, service: str) -> None:
         from genoflow_desktop.core.services import credentials
-        from genoflow_desktop.core.services.backends import ServiceRef
+        from genoflow_desktop.core.services.backends import service_ref
         from genoflow_desktop.core.services.cloudgene.backend import CloudgeneBackend
 
         def read(session: Session) -> tuple[ServiceRef, str | None]:
-            ref = ServiceRef.of(credentials.find_service(session, service))
-            return ref, credentials.get_token(session, service)
+            return service_ref(session, service), credentials.get_token(session, service)
 
         try:
             ref, token = await self._store.run(read)

@@ -248,12 +248,11 @@ class ServicesPanel(QGroupBox):
     async def test_connection(self, service: str) -> str:
         """Probe the service, then check the token; show and return the outcome in words."""
         from genoflow_desktop.core.services import credentials
-        from genoflow_desktop.core.services.backends import ServiceRef, make_backend
+        from genoflow_desktop.core.services.backends import ServiceRef, make_backend, service_ref
         from genoflow_desktop.core.services.catalog import check_health
 
         def read(session: Session) -> tuple[ServiceRef, str | None]:
-            ref = ServiceRef.of(credentials.find_service(session, service))
-            return ref, credentials.get_token(session, service)
+            return service_ref(session, service), credentials.get_token(session, service)
 
         try:
             ref, token = await self._store.run(read)
